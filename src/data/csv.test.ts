@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCsv, type CsvOptions } from './csv.js';
+import { DataError } from './errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'latentkit-csv-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+function expectDataError(path: string, message: string | RegExp, opts?: CsvOptions): void {
+  let caught: unknown;
+  try {
+    loadCsv(path, opts);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(DataError);
+  expect((caught as Error).message).toMatch(typeof message === 'string' ? new RegExp('^' + escape(message)) : message);
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('loadCsv: accepted inputs', () => {
+  it('reads a headerless numeric CSV as-is (no scaling), sampleShape [d], no labels', () => {
+    const p = file('plain.csv', '1,2.5,-3\n4e2,0.125,1e-3\n');
+    const ds = loadCsv(p);
+    expect(ds.n).toBe(2);
+    expect(ds.sampleShape).toEqual([3]);
+    expect(Array.from(ds.x)).toEqual([1, 2.5, -3, 400, 0.125, Math.fround(1e-3)]);
+    expect(ds.labels).toBeUndefined();
+    expect(ds.name).toBe(p);
+  });
+
+  it('auto-detects an all-text header and uses a column named "label" as class ids', () => {
+    const p = file('hdr.csv', 'x1,Label,x2\n0.5,3,1\n0.25,0,2\n');
+    const ds = loadCsv(p);
+    expect(ds.n).toBe(2);
+    expect(ds.sampleShape).toEqual([2]);
+    expect(Array.from(ds.x)).toEqual([0.5, 1, 0.25, 2]);
+    expect(Array.from(ds.labels!)).toEqual([3, 0]);
+    expect(ds.numClasses).toBe(4);
+  });
+
+  it('labelColumn by index, by name, or null to keep every column as a feature', () => {
+    const p = file('lab.csv', 'a,b,label\n1,2,1\n3,4,0\n');
+    expect(Array.from(loadCsv(p, { labelColumn: 0 }).labels!)).toEqual([1, 3]);
+    expect(Array.from(loadCsv(p, { labelColumn: 'b' }).x)).toEqual([1, 1, 3, 0]);
+    const all = loadCsv(p, { labelColumn: null });
+    expect(all.sampleShape).toEqual([3]);
+    expect(all.labels).toBeUndefined();
+  });
+
+  it('uses tab for .tsv, sniffs ";" in .csv and whitespace in .txt', () => {
+    expect(Array.from(loadCsv(file('t.tsv', '1\t2\n3\t4\n')).x)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(loadCsv(file('semi.csv', '1;2\n3;4\n')).x)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(loadCsv(file('ws.txt', '1  2\n 3 4 \n')).x)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(loadCsv(file('forced.txt', '1:2\n3:4\n'), { delimiter: ':' }).x)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('accepts a BOM, CRLF line ends, blank lines, surrounding spaces and quoted cells', () => {
+    const p = file('messy.csv', '\ufeff"a", "b"\r\n\r\n 1 , "2"\r\n3,4\r\n\r\n');
+    const ds = loadCsv(p);
+    expect(ds.n).toBe(2);
+    expect(Array.from(ds.x)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('header: true forces a numeric first row to be a header', () => {
+    const p = file('numhdr.csv', '0,1\n5,6\n');
+    expect(loadCsv(p, { header: true }).n).toBe(1);
+    expect(loadCsv(p).n).toBe(2);
+  });
+});
+
+describe('loadCsv: rejected inputs name file:line:column', () => {
+  it('NaN cell', () => {
+    const p = file('nan.csv', 'a,b\n1,2\n3,NaN\n');
+    expectDataError(p, `${p}:3:2: cell "NaN" is not a finite number`);
+  });
+
+  it('Infinity cell and float32 overflow', () => {
+    expectDataError(file('inf.csv', '1,Infinity\n'), /inf\.csv:1:2: cell "Infinity" is not a finite number/);
+    expectDataError(file('big.csv', '1,2\n1e39,0\n'), /big\.csv:2:1: value "1e39" overflows float32/);
+  });
+
+  it('empty cell', () => {
+    const p = file('empty-cell.csv', '1,2,3\n4,,6\n');
+    expectDataError(p, `${p}:2:2: empty cell`);
+  });
+
+  it('non-numeric cell (hex and thousands separators are not numbers either)', () => {
+    expectDataError(file('text.csv', '1,2\n3,abc\n'), /text\.csv:2:2: cell "abc"/);
+    expectDataError(file('hex.csv', '1,0x10\n'), /hex\.csv:1:2: cell "0x10"/);
+  });
+
+  it('a mixed first row is not silently taken as a header', () => {
+    const p = file('mixed.csv', '1,x\n2,3\n');
+    expectDataError(p, `${p}:1:2: cell "x" is not a finite number (a header row must be entirely non-numeric, or pass header: true)`);
+  });
+
+  it('ragged rows name the line (line numbers count blank lines)', () => {
+    const p = file('ragged.csv', '1,2,3\n\n4,5\n');
+    expectDataError(p, `${p}:3: expected 3 columns, found 2`);
+    const q = file('ragged2.csv', 'a,b\n1,2,3\n');
+    expectDataError(q, `${q}:2: expected 2 columns, found 3`);
+  });
+
+  it('bad labels', () => {
+    const p = file('badlabel.csv', 'x,label\n1,-1\n');
+    expectDataError(p, `${p}:2:2: label "-1" is not a non-negative integer`);
+    const q = file('fraclabel.csv', 'x,label\n1,1.5\n');
+    expectDataError(q, `${q}:2:2: label "1.5" is not a non-negative integer`);
+  });
+
+  it('unknown label column, label column without header, out-of-range index', () => {
+    const p = file('cols.csv', 'a,b\n1,2\n');
+    expectDataError(p, `${p}: no column named 'y' (columns: a, b)`, { labelColumn: 'y' });
+    const q = file('nohdr.csv', '1,2\n');
+    expectDataError(q, `${q}: labelColumn 'label' given but the file has no header row`, { labelColumn: 'label' });
+    expectDataError(q, `${q}: labelColumn 2 is out of range for 2 columns (0-based)`, { labelColumn: 2 });
+  });
+
+  it('empty file, header-only file, missing file', () => {
+    const e = file('empty.csv', '\n\n');
+    expectDataError(e, `no data rows in ${e} (file is empty)`);
+    const h = file('only-header.csv', 'a,b\n');
+    expectDataError(h, `no data rows in ${h} (only a header line)`);
+    expectDataError(join(dir, 'missing.csv'), `data file not found: ${join(dir, 'missing.csv')}`);
+  });
+});

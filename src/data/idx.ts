@@ -1,0 +1,121 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Dataset, Split } from './dataset.js';
+import { DataError } from './errors.js';
+import { readDataFile } from './io.js';
+import { bytesToUnit } from './ops.js';
+
+/** Default location of the Fashion-MNIST IDX files on this machine. */
+export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** A parsed IDX array of unsigned bytes: `dims` (e.g. [n, 28, 28]) and row-major `data` of length prod(dims). */
+export interface IdxArray {
+  readonly dims: number[];
+  readonly data: Uint8Array;
+}
+
+/**
+ * Parse IDX bytes (`00 00 <dtype> <ndim>`, then ndim big-endian u32 sizes, then data). Only dtype
+ * 0x08 (unsigned byte) is supported, so the magic is 0x00000801 (labels), 0x00000803 (images),
+ * etc. Gzip input (starting 1f 8b) is decompressed first. The data length must match the dims
+ * exactly. `source` names the file in {@link DataError} messages.
+ */
+export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
+  let buf = bytes;
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = gunzipSync(buf);
+    } catch (err) {
+      throw new DataError(`${source}: corrupt gzip data (${(err as Error).message})`);
+    }
+  }
+  if (buf.length < 4) throw new DataError(`${source}: not an IDX file (only ${buf.length} bytes)`);
+  if (buf[0] !== 0 || buf[1] !== 0) {
+    throw new DataError(`${source}: not an IDX file (bad magic ${hex(buf.subarray(0, 4))})`);
+  }
+  if (buf[2] !== 0x08) {
+    throw new DataError(`${source}: unsupported IDX dtype 0x${buf[2]!.toString(16).padStart(2, '0')} (only 0x08 unsigned byte)`);
+  }
+  const ndim = buf[3]!;
+  if (ndim < 1) throw new DataError(`${source}: IDX file declares 0 dimensions`);
+  const headerLen = 4 + 4 * ndim;
+  if (buf.length < headerLen) throw new DataError(`${source}: truncated IDX header`);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const dims: number[] = [];
+  for (let i = 0; i < ndim; i++) dims.push(dv.getUint32(4 + 4 * i, false));
+  const count = dims.reduce((a, b) => a * b, 1);
+  const have = buf.length - headerLen;
+  if (have !== count) {
+    throw new DataError(
+      `${source}: IDX dims [${dims.join(', ')}] need ${count} data bytes, file has ${have}${have < count ? ' (truncated)' : ''}`,
+    );
+  }
+  return { dims, data: buf.subarray(headerLen) };
+}
+
+/** Read and parse one IDX file (optionally gzipped); see {@link parseIdx}. */
+export function readIdxFile(path: string): IdxArray {
+  return parseIdx(readDataFile(path), path);
+}
+
+/**
+ * Load an images/labels IDX pair into a {@link Dataset}.
+ *
+ * Images: IDX u8 with ≥ 2 dims [n, ...]; values become float32 `v / 255`. A 3-d file [n, h, w]
+ * gets sampleShape `[1, h, w]`, otherwise sampleShape = dims.slice(1). Labels: 1-d IDX u8 [n];
+ * numClasses = max label + 1. Throws {@link DataError} on a count mismatch or malformed file.
+ */
+export function loadIdxPair(imagesPath: string, labelsPath: string, name: string): Dataset {
+  const images = readIdxFile(imagesPath);
+  const labels = readIdxFile(labelsPath);
+  if (images.dims.length < 2) throw new DataError(`${imagesPath}: expected an image array [n, ...], got dims [${images.dims.join(', ')}]`);
+  if (labels.dims.length !== 1) throw new DataError(`${labelsPath}: expected a 1-d label array [n], got dims [${labels.dims.join(', ')}]`);
+  const n = images.dims[0]!;
+  if (labels.dims[0] !== n) throw new DataError(`${labelsPath}: ${labels.dims[0]} labels but ${imagesPath} has ${n} images`);
+  if (n === 0) throw new DataError(`${imagesPath}: no images`);
+  const rest = images.dims.slice(1);
+  const sampleShape = rest.length === 2 ? [1, rest[0]!, rest[1]!] : rest;
+  const lab = Int32Array.from(labels.data);
+  let max = 0;
+  for (const l of lab) max = Math.max(max, l);
+  return { name, n, sampleShape, x: bytesToUnit(images.data), labels: lab, numClasses: max + 1 };
+}
+
+/**
+ * Load an MNIST-style directory: `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
+ * `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally with `.gz` and/or with
+ * `.idx` instead of `-idx` (e.g. `train-images.idx3-ubyte`). Train and test share numClasses
+ * (the larger of the two). Throws {@link DataError} if the directory or a file is missing.
+ */
+export function loadIdxDir(dir: string, name: string = dir): Split {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(`data directory not found: ${dir}`);
+  const find = (stem: string, kind: 'images-idx3' | 'labels-idx1'): string => {
+    const dotted = kind.replace('-idx', '.idx');
+    const candidates = [`${stem}-${kind}-ubyte`, `${stem}-${dotted}-ubyte`].flatMap((b) => [b + '.gz', b]);
+    for (const c of candidates) {
+      const p = join(dir, c);
+      if (existsSync(p)) return p;
+    }
+    throw new DataError(`data file not found: ${join(dir, candidates[0]!)} (also tried ${candidates.slice(1).join(', ')})`);
+  };
+  const train = loadIdxPair(find('train', 'images-idx3'), find('train', 'labels-idx1'), `${name} [train]`);
+  const test = loadIdxPair(find('t10k', 'images-idx3'), find('t10k', 'labels-idx1'), `${name} [test]`);
+  if (train.sampleShape.join('x') !== test.sampleShape.join('x')) {
+    throw new DataError(`${dir}: train images are [${train.sampleShape.join(', ')}] but test images are [${test.sampleShape.join(', ')}]`);
+  }
+  const k = Math.max(train.numClasses ?? 0, test.numClasses ?? 0);
+  return { train: { ...train, numClasses: k }, test: { ...test, numClasses: k } };
+}
+
+/**
+ * Load Fashion-MNIST from `dir` (default {@link DEFAULT_FASHION_MNIST_DIR}): 60,000 train and
+ * 10,000 test images, sampleShape [1, 28, 28], values in [0, 1], labels 0..9, numClasses 10.
+ */
+export function loadFashionMnist(dir: string = DEFAULT_FASHION_MNIST_DIR): Split {
+  return loadIdxDir(dir, 'fashion-mnist');
+}
+
+function hex(b: Uint8Array): string {
+  return Array.from(b, (v) => v.toString(16).padStart(2, '0')).join(' ');
+}

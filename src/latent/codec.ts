@@ -1,0 +1,134 @@
+/**
+ * Encode/decode programs for a model, compiled once and fed from a parameter source
+ * (the trainer's live state store or parameters loaded from a run). Batches are cut to
+ * `batchSize` rows so memory stays flat for any number of samples.
+ */
+import { Graph } from '../graph/graph.js';
+import type { AutoencoderModel } from '../models/types.js';
+import { Builder } from '../nn/builder.js';
+import type { Rng } from '../nn/rng.js';
+import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+
+/** Anything that can supply the current parameter tensors by name. */
+export interface ParamSource {
+  feeds(): Readonly<Record<string, Tensor>>;
+}
+
+/** A single-sided store of named tensors (parameters loaded for inference). */
+export class TensorStore implements ParamSource {
+  private readonly map: Record<string, Tensor> = {};
+  readonly specs: { name: string; shape: readonly number[] }[] = [];
+  constructor(specs: readonly { name: string; shape: readonly number[] }[]) {
+    for (const s of specs) {
+      this.specs.push(s);
+      this.map[s.name] = new Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), [...s.shape]);
+    }
+  }
+  set(name: string, data: Float32Array): void {
+    (this.map[name]!.data as Float32Array).set(data);
+  }
+  get(name: string): Float32Array {
+    return this.map[name]!.data as Float32Array;
+  }
+  feeds(): Readonly<Record<string, Tensor>> {
+    return this.map;
+  }
+}
+
+export class Codec {
+  private constructor(
+    readonly model: AutoencoderModel,
+    private readonly params: ParamSource,
+    private readonly encoder: Program,
+    private readonly decoder: Program,
+    readonly codeNames: readonly string[],
+    readonly batchSize: number,
+  ) {}
+
+  /** Builds and compiles the encoder (x → codes) and decoder (z → x̂) graphs. */
+  static async compile(model: AutoencoderModel, params: ParamSource, runtime: RuntimeOptions = {}, batchSize = 500): Promise<Codec> {
+    const { encode, decode } = buildCodecGraphs(model);
+    const [enc, dec] = await Promise.all([Program.compile(`${model.family}.encode`, encode, runtime), Program.compile(`${model.family}.decode`, decode, runtime)]);
+    return new Codec(model, params, enc, dec, Object.keys(encode), batchSize);
+  }
+
+  private get inputSize(): number {
+    return this.model.inputShape.reduce((a, b) => a * b, 1);
+  }
+
+  private labelFeed(labels: Int32Array | undefined, start: number, count: number): Record<string, Tensor> {
+    const c = this.model.numClasses;
+    if (c === 0) return {};
+    if (!labels) throw new Error(`model ${this.model.family} is conditional: labels are required`);
+    const y = new Float32Array(count * c);
+    for (let i = 0; i < count; i++) y[i * c + labels[start + i]!] = 1;
+    return { y: new Tensor('float32', y, [count, c]) };
+  }
+
+  /** Codes of `n` rows of x (row-major, n × inputSize): each code name → n × dim values. */
+  async encode(x: Float32Array, n: number, labels?: Int32Array): Promise<Record<string, Float32Array>> {
+    const d = this.inputSize;
+    if (x.length !== n * d) throw new RangeError(`encode: expected ${n * d} values for ${n} samples, got ${x.length}`);
+    const parts: Record<string, Float32Array[]> = {};
+    for (let s = 0; s < n; s += this.batchSize) {
+      const count = Math.min(this.batchSize, n - s);
+      const feeds = { ...this.params.feeds(), ...this.labelFeed(labels, s, count), x: new Tensor('float32', x.subarray(s * d, (s + count) * d), [count, ...this.model.inputShape]) };
+      const out = await this.encoder.run(feeds);
+      for (const k of this.codeNames) (parts[k] ??= []).push(out[k]!.data as Float32Array);
+    }
+    const result: Record<string, Float32Array> = {};
+    for (const k of this.codeNames) result[k] = concatArrays(parts[k] ?? []);
+    return result;
+  }
+
+  /** Decoded means x̂ for `n` codes z (n × latent) → n × inputSize values in data space. */
+  async decode(z: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array> {
+    const k = this.model.latentDim;
+    if (z.length !== n * k) throw new RangeError(`decode: expected ${n * k} values for ${n} codes, got ${z.length}`);
+    const parts: Float32Array[] = [];
+    for (let s = 0; s < n; s += this.batchSize) {
+      const count = Math.min(this.batchSize, n - s);
+      const feeds = { ...this.params.feeds(), ...this.labelFeed(labels, s, count), z: new Tensor('float32', z.subarray(s * k, (s + count) * k), [count, k]) };
+      parts.push((await this.decoder.run(feeds))['xhat']!.data as Float32Array);
+    }
+    return concatArrays(parts);
+  }
+
+  /** Reconstructions decode(encode(x).z). */
+  async reconstruct(x: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array> {
+    return this.decode((await this.encode(x, n, labels))['z']!, n, labels);
+  }
+
+  /** `n` samples decoded from the prior N(0, I). */
+  async sample(n: number, rng: Rng, labels?: Int32Array): Promise<Float32Array> {
+    return this.decode(rng.fillNormal(new Float32Array(n * this.model.latentDim)), n, labels);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.encoder.release(), this.decoder.release()]);
+  }
+}
+
+/** The encoder graph (x → every code) and decoder graph (z → xhat) of a model, as used by `export` too. */
+export function buildCodecGraphs(model: AutoencoderModel): { encode: Record<string, import('../graph/graph.js').Value>; decode: Record<string, import('../graph/graph.js').Value> } {
+  const ge = new Graph();
+  const be = new Builder(ge, 'eval');
+  const x = ge.input('x', ['B', ...model.inputShape]);
+  const ye = model.numClasses > 0 ? ge.input('y', ['B', model.numClasses]) : undefined;
+  const codes = model.encode(be, x, ye);
+  const gd = new Graph();
+  const bd = new Builder(gd, 'eval');
+  const z = gd.input('z', ['B', model.latentDim]);
+  const yd = model.numClasses > 0 ? gd.input('y', ['B', model.numClasses]) : undefined;
+  return { encode: { ...codes }, decode: { xhat: model.decode(bd, z, yd) } };
+}
+
+function concatArrays(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

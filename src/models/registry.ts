@@ -1,0 +1,33 @@
+/**
+ * The model families latentkit can build, by name. Each entry validates a raw config
+ * (from the CLI or a saved config.json) with its schema and builds the model.
+ */
+import { z } from 'zod';
+import type { AutoencoderModel } from './types.js';
+import { vaeConfigSchema } from './vae/config.js';
+import { Vae } from './vae/model.js';
+
+export interface ModelFamily {
+  readonly name: string;
+  readonly summary: string;
+  readonly schema: z.ZodType<{ family: string }>;
+  create(config: unknown): AutoencoderModel;
+}
+
+function family<S extends z.ZodType<{ family: string }>>(name: string, summary: string, schema: S, make: (c: z.infer<S>) => AutoencoderModel): ModelFamily {
+  return { name, summary, schema, create: (raw) => make(schema.parse(raw)) };
+}
+
+export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
+  [family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c))].map((f) => [f.name, f]),
+);
+
+export class UnknownModelError extends Error {
+  override readonly name = 'UnknownModelError';
+}
+
+export function getFamily(name: string): ModelFamily {
+  const f = MODEL_FAMILIES.get(name);
+  if (!f) throw new UnknownModelError(`unknown model "${name}" (choose from: ${[...MODEL_FAMILIES.keys()].join(', ')})`);
+  return f;
+}

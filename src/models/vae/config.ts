@@ -1,0 +1,29 @@
+/**
+ * Configuration of the variational autoencoder (Kingma & Welling 2014).
+ * Defaults reproduce PyTorch's examples/vae: 784-400-(20,20)-400-784, ReLU, Bernoulli decoder.
+ */
+import { z } from 'zod';
+import { ACTIVATIONS } from '../../nn/layers.js';
+
+export const vaeConfigSchema = z
+  .object({
+    family: z.literal('vae').default('vae'),
+    /** Shape of one input sample. */
+    inputShape: z.array(z.number().int().positive()).min(1).default([784]),
+    /** Latent dimensions. */
+    latent: z.number().int().positive().default(20),
+    /** Hidden layer sizes of the encoder; the decoder mirrors them. */
+    hidden: z.array(z.number().int().positive()).default([400]),
+    activation: z.enum(ACTIVATIONS as [string, ...string[]]).default('relu'),
+    /** p(x|z): Bernoulli (BCE with logits) or Gaussian (MSE-like, fixed or learned variance). */
+    likelihood: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
+    /** For the Gaussian decoder: learn one log-variance per pixel instead of fixing σ² = 1. */
+    learnVariance: z.boolean().default(false),
+    /** β of β-VAE: weight of the KL term (Higgins et al. 2017). */
+    beta: z.number().nonnegative().default(1),
+    /** Weight initialiser: 'torch' = PyTorch's nn.Linear default. */
+    init: z.enum(['torch', 'he', 'glorot']).default('torch'),
+  })
+  .strict();
+
+export type VaeConfig = Readonly<z.infer<typeof vaeConfigSchema>>;

@@ -1,0 +1,82 @@
+/**
+ * The model-building context. A model's graph functions receive a `Builder`: it declares
+ * parameters (graph inputs with a static shape and an initialiser), per-batch noise inputs
+ * (filled by the trainer from the seeded Rng) and data inputs. The same model built into
+ * several graphs (train step, eval, encode, decode) names its parameters identically, so
+ * all compiled programs share one set of parameter buffers.
+ */
+import type { Graph, Value } from '../graph/graph.js';
+import { ShapeError, formatShape, sameShape } from '../graph/shape.js';
+import type { Initializer } from './init.js';
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: Initializer;
+  /** Parameters in the same group share an optimizer (adversarial AEs have several). */
+  readonly group: string;
+}
+
+export type NoiseKind = 'normal' | 'uniform';
+
+export interface NoiseSpec {
+  readonly name: string;
+  /** Shape of one sample's noise; the graph input is [B, ...shape]. */
+  readonly shape: readonly number[];
+  readonly kind: NoiseKind;
+}
+
+export class Builder {
+  readonly params = new Map<string, { spec: ParamSpec; value: Value }>();
+  readonly noises = new Map<string, { spec: NoiseSpec; value: Value }>();
+
+  constructor(
+    readonly graph: Graph,
+    /** 'train' graphs draw noise and corruption; 'eval' graphs are deterministic except for VAE sampling. */
+    readonly mode: 'train' | 'eval',
+    private readonly prefix = '',
+    private readonly groupName = 'main',
+    private readonly root?: Builder,
+  ) {}
+
+  private get top(): Builder {
+    return this.root ?? this;
+  }
+
+  /** A child builder whose names get `prefix.` and whose params join `group` (default: same). */
+  scope(prefix: string, group?: string): Builder {
+    return new Builder(this.graph, this.mode, this.name(prefix), group ?? this.groupName, this.top);
+  }
+
+  private name(local: string): string {
+    return this.prefix ? `${this.prefix}.${local}` : local;
+  }
+
+  /** Declares (or re-uses, for weight sharing) the parameter `name` of a static shape. */
+  param(local: string, shape: readonly number[], init: Initializer): Value {
+    const name = this.name(local);
+    const existing = this.top.params.get(name);
+    if (existing) {
+      if (!sameShape(existing.spec.shape, shape)) throw new ShapeError(`param ${name}: re-declared as ${formatShape(shape)}, was ${formatShape(existing.spec.shape)}`);
+      return existing.value;
+    }
+    const value = this.graph.input(name, shape);
+    this.top.params.set(name, { spec: { name, shape: [...shape], init, group: this.groupName }, value });
+    return value;
+  }
+
+  /** A per-batch noise input of shape [B, ...shape], drawn fresh for every step. */
+  noise(local: string, shape: readonly number[], kind: NoiseKind = 'normal'): Value {
+    const name = `noise.${this.name(local)}`;
+    const existing = this.top.noises.get(name);
+    if (existing) return existing.value;
+    const value = this.graph.input(name, ['B', ...shape]);
+    this.top.noises.set(name, { spec: { name, shape: [...shape], kind }, value });
+    return value;
+  }
+
+  /** Parameter values in declaration order, optionally of one group. */
+  paramValues(group?: string): { spec: ParamSpec; value: Value }[] {
+    return [...this.top.params.values()].filter((p) => group === undefined || p.spec.group === group);
+  }
+}

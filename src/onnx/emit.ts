@@ -1,0 +1,132 @@
+/**
+ * Graph → ONNX ModelProto bytes (via onnx-proto), at one pinned opset.
+ *
+ * Only the nodes needed for the requested outputs are emitted. Graph inputs stay inputs
+ * unless `bake` gives them a value, in which case they become initializers (this is how
+ * inference exports carry their weights). Constants become initializers.
+ */
+import { createRequire } from 'node:module';
+import type { onnx as OnnxNs } from 'onnx-proto';
+import type { Value } from '../graph/graph.js';
+import { type DType, type Shape, ShapeError } from '../graph/shape.js';
+
+const require = createRequire(import.meta.url);
+const { onnx } = require('onnx-proto') as { onnx: typeof OnnxNs };
+
+/** The ONNX operator set every latentkit graph targets (ONNX 1.13, IR version 8). */
+export const OPSET = 18;
+export const IR_VERSION = 8;
+
+const ELEM_TYPE: Record<DType, number> = { float32: 1, int64: 7, bool: 9 };
+
+export interface EmitOptions {
+  /** Model graph name. */
+  readonly name?: string;
+  /** Inputs to turn into initializers: name → float32 data (shape from the input's declared shape). */
+  readonly bake?: ReadonlyMap<string, Float32Array>;
+  /** Free-form metadata written into the model (e.g. latentkit version, model family). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+function valueInfo(name: string, shape: Shape, dtype: DType): OnnxNs.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM_TYPE[dtype],
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+function floatTensor(name: string, data: Float32Array, dims: readonly number[]): OnnxNs.ITensorProto {
+  return { name, dims: [...dims], dataType: 1, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/** Values needed to compute `outputs`, in topological (creation) order. */
+function reachable(outputs: readonly Value[]): Value[] {
+  const seen = new Map<number, Value>();
+  const stack = [...outputs];
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (seen.has(v.id)) continue;
+    seen.set(v.id, v);
+    const p = v.producer;
+    if (p) for (const x of [...p.inputs, ...p.outputs]) if (!seen.has(x.id)) stack.push(x);
+  }
+  return [...seen.values()].sort((a, b) => a.id - b.id);
+}
+
+/** Serialises the sub-graph computing `outputs` (name → value) to ONNX bytes. */
+export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOptions = {}): Uint8Array {
+  const outEntries = Object.entries(outputs);
+  if (outEntries.length === 0) throw new ShapeError('emitModel: no outputs');
+  const values = reachable(outEntries.map(([, v]) => v));
+  const names = new Map<number, string>();
+  const nodes: OnnxNs.INodeProto[] = [];
+  const inputs: OnnxNs.IValueInfoProto[] = [];
+  const initializers: OnnxNs.ITensorProto[] = [];
+
+  // A node output that is returned exactly once takes the output's name directly.
+  const claimed = new Set<number>();
+  for (const [name, v] of outEntries) {
+    if (v.source.kind === 'node' && !claimed.has(v.id)) {
+      claimed.add(v.id);
+      names.set(v.id, name);
+    }
+  }
+  for (const v of values) {
+    if (names.has(v.id)) continue;
+    names.set(v.id, v.source.kind === 'input' ? v.source.name : `${v.source.kind === 'const' ? 'c' : 'v'}${v.id}`);
+  }
+
+  const emittedNodes = new Set<number>();
+  for (const v of values) {
+    const src = v.source;
+    if (src.kind === 'input') {
+      const baked = opts.bake?.get(src.name);
+      if (baked) initializers.push(floatTensor(src.name, baked, v.shape as number[]));
+      else inputs.push(valueInfo(src.name, v.shape, v.dtype));
+    } else if (src.kind === 'const') {
+      const data = src.data;
+      if (data instanceof Float32Array) initializers.push(floatTensor(names.get(v.id)!, data, v.shape as number[]));
+      else initializers.push({ name: names.get(v.id)!, dims: [...(v.shape as number[])], dataType: 7, int64Data: [...data] });
+    } else if (!emittedNodes.has(src.node.id)) {
+      const n = src.node;
+      emittedNodes.add(n.id);
+      nodes.push({
+        opType: n.op,
+        domain: n.domain,
+        name: `n${n.id}_${n.op}`,
+        input: n.inputs.map((x) => names.get(x.id)!),
+        output: n.outputs.map((x) => names.get(x.id) ?? `v${x.id}`),
+        attribute: Object.entries(n.attrs).map(([name, a]) => {
+          switch (a.type) {
+            case 'int': return { name, type: onnx.AttributeProto.AttributeType.INT, i: a.value };
+            case 'float': return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: a.value };
+            case 'ints': return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...a.value] };
+            case 'floats': return { name, type: onnx.AttributeProto.AttributeType.FLOATS, floats: [...a.value] };
+            case 'string': return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(a.value) };
+          }
+        }),
+      });
+    }
+  }
+
+  // Outputs that are inputs, constants or repeated values get an Identity of their own.
+  const graphOutputs: OnnxNs.IValueInfoProto[] = [];
+  for (const [name, v] of outEntries) {
+    if (names.get(v.id) !== name) nodes.push({ opType: 'Identity', name: `out_${name}`, input: [names.get(v.id)!], output: [name] });
+    graphOutputs.push(valueInfo(name, v.shape, v.dtype));
+  }
+
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: 'latentkit',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: { name: opts.name ?? 'latentkit', node: nodes, input: inputs, output: graphOutputs, initializer: initializers },
+    metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  CorruptFileError,
+  decodeSafetensors,
+  encodeSafetensors,
+  MissingFileError,
+  readSafetensorsFile,
+  writeSafetensorsFile,
+} from './safetensors.js';
+
+const SRC = 'runs/x/checkpoint.safetensors';
+
+/** Hand-build a safetensors file from an arbitrary header object and data bytes (no checksum added). */
+function build(header: unknown, data: Uint8Array, headerText?: string): Uint8Array {
+  const json = Buffer.from(headerText ?? JSON.stringify(header), 'utf8');
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}
+
+function f32bytes(values: number[]): Uint8Array {
+  return new Uint8Array(new Float32Array(values).buffer);
+}
+
+function headerOf(bytes: Uint8Array): { len: number; json: Record<string, unknown> } {
+  const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  return { len, json: JSON.parse(Buffer.from(bytes.subarray(8, 8 + len)).toString('utf8')) as Record<string, unknown> };
+}
+
+function expectCorrupt(bytes: Uint8Array, pattern: RegExp): void {
+  let caught: unknown;
+  try {
+    decodeSafetensors(bytes, SRC);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(CorruptFileError);
+  const msg = (caught as Error).message;
+  expect(msg).toContain(SRC);
+  expect(msg).not.toContain('\n');
+  expect(msg).toMatch(pattern);
+}
+
+describe('encodeSafetensors / decodeSafetensors', () => {
+  const tensors = {
+    'z.bias': { data: new Float32Array([0.5, -0, NaN, Infinity]), shape: [4] },
+    'a.weight': { data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [2, 3] },
+    scalar: { data: new Float32Array([3.25]), shape: [] },
+    empty: { data: new Float32Array(0), shape: [0, 5] },
+  };
+
+  it('round-trips values bit-exactly (incl. -0, NaN, Inf), shapes and metadata', () => {
+    const bytes = encodeSafetensors(tensors, { step: '12', note: 'hi' });
+    const out = decodeSafetensors(bytes, SRC);
+    expect(Object.keys(out.tensors).sort()).toEqual(Object.keys(tensors).sort());
+    for (const [name, t] of Object.entries(tensors)) {
+      expect(out.tensors[name]!.shape).toEqual(t.shape);
+      expect(Array.from(out.tensors[name]!.data).every((v, i) => Object.is(v, t.data[i]))).toBe(true);
+      expect(out.tensors[name]!.data.length).toBe(t.data.length);
+    }
+    expect(out.metadata.step).toBe('12');
+    expect(out.metadata.note).toBe('hi');
+  });
+
+  it('writes the standard layout: u64 LE length, space-padded JSON (N % 8 == 0), sorted contiguous F32 offsets', () => {
+    const bytes = encodeSafetensors(tensors);
+    const { len, json } = headerOf(bytes);
+    expect(len % 8).toBe(0);
+    expect(Buffer.from(bytes.subarray(8, 8 + len)).toString('utf8')).toMatch(/^\{.*\} *$/);
+    const names = Object.keys(json).filter((k) => k !== '__metadata__');
+    const entries = names.map((n) => ({ n, ...(json[n] as { dtype: string; data_offsets: [number, number] }) }));
+    entries.sort((a, b) => a.data_offsets[0] - b.data_offsets[0]);
+    expect(entries.map((e) => e.n)).toEqual(['a.weight', 'empty', 'scalar', 'z.bias']);
+    expect(entries.map((e) => e.data_offsets)).toEqual([
+      [0, 24],
+      [24, 24],
+      [24, 28],
+      [28, 44],
+    ]);
+    expect(entries.every((e) => e.dtype === 'F32')).toBe(true);
+    expect(bytes.length).toBe(8 + len + 44);
+    // data is little-endian float32: a.weight[0] = 1.0 = 00 00 80 3f
+    expect([...bytes.subarray(8 + len, 8 + len + 4)]).toEqual([0x00, 0x00, 0x80, 0x3f]);
+  });
+
+  it('records sha256 of the data section in metadata, overriding a caller-supplied value', () => {
+    const bytes = encodeSafetensors(tensors, { sha256: 'bogus' });
+    const { len, json } = headerOf(bytes);
+    const expected = createHash('sha256').update(bytes.subarray(8 + len)).digest('hex');
+    expect((json.__metadata__ as Record<string, string>).sha256).toBe(expected);
+    expect(decodeSafetensors(bytes, SRC).metadata.sha256).toBe(expected);
+  });
+
+  it('decodes a file that starts at an odd byte offset into fresh aligned copies, not views', () => {
+    const bytes = encodeSafetensors({ w: { data: new Float32Array([1, 2, 3]), shape: [3] } });
+    const big = new Uint8Array(bytes.length + 1);
+    big.set(bytes, 1);
+    const view = big.subarray(1);
+    const out = decodeSafetensors(view, SRC);
+    const w = out.tensors.w!.data;
+    expect(Array.from(w)).toEqual([1, 2, 3]);
+    expect(w.buffer).not.toBe(big.buffer);
+    expect(w.byteOffset).toBe(0);
+    big.fill(0);
+    expect(Array.from(w)).toEqual([1, 2, 3]);
+  });
+
+  it('accepts files without metadata or checksum (e.g. written by other tools)', () => {
+    const bytes = build({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32bytes([7, 8]));
+    const out = decodeSafetensors(bytes, SRC);
+    expect(Array.from(out.tensors.w!.data)).toEqual([7, 8]);
+    expect(out.metadata).toEqual({});
+  });
+
+  it('rejects invalid input to the encoder', () => {
+    expect(() => encodeSafetensors({ w: { data: new Float32Array(3), shape: [2, 2] } })).toThrow(/shape \[2, 2\]/);
+    expect(() => encodeSafetensors({ w: { data: new Float32Array(2), shape: [2.5] } })).toThrow(/invalid shape/);
+    expect(() => encodeSafetensors({ __metadata__: { data: new Float32Array(1), shape: [1] } })).toThrow(/invalid tensor name/);
+  });
+});
+
+describe('decodeSafetensors corruption → CorruptFileError naming the file', () => {
+  const good = encodeSafetensors({
+    a: { data: new Float32Array([1, 2]), shape: [2] },
+    b: { data: new Float32Array([3, 4, 5]), shape: [3] },
+  });
+  const two = f32bytes([1, 2, 3, 4]);
+
+  it('file shorter than 8 bytes', () => {
+    expectCorrupt(good.subarray(0, 5), /is truncated: 5 bytes/);
+    expectCorrupt(new Uint8Array(0), /is truncated: 0 bytes/);
+  });
+
+  it('absurd header length', () => {
+    const b = good.slice();
+    new DataView(b.buffer).setBigUint64(0, 1n << 40n, true);
+    expectCorrupt(b, /absurd header length/);
+  });
+
+  it('zero header length', () => {
+    const b = good.slice();
+    new DataView(b.buffer).setBigUint64(0, 0n, true);
+    expectCorrupt(b, /empty header/);
+  });
+
+  it('header length beyond the end of the file', () => {
+    expectCorrupt(good.subarray(0, 20), /is truncated: header says \d+ bytes of JSON header/);
+  });
+
+  it('bad JSON', () => {
+    expectCorrupt(build(null, two, '{"a": {"dtype": "F32",'), /not valid JSON/);
+  });
+
+  it('JSON that is not an object', () => {
+    expectCorrupt(build([1, 2], two), /not a JSON object/);
+  });
+
+  it('bad or unsupported dtype', () => {
+    expectCorrupt(build({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, two.subarray(0, 4)), /unsupported dtype "F16"/);
+    expectCorrupt(build({ a: { dtype: 7, shape: [4], data_offsets: [0, 16] } }, two), /unsupported dtype 7/);
+  });
+
+  it('invalid shape', () => {
+    expectCorrupt(build({ a: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } }, two), /invalid shape/);
+    expectCorrupt(build({ a: { dtype: 'F32', shape: '4', data_offsets: [0, 16] } }, two), /invalid shape/);
+  });
+
+  it('malformed data_offsets', () => {
+    expectCorrupt(build({ a: { dtype: 'F32', shape: [4], data_offsets: [0] } }, two), /invalid data_offsets/);
+    expectCorrupt(build({ a: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, two), /ending before they begin/);
+  });
+
+  it('offsets that do not match shape * 4', () => {
+    expectCorrupt(build({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 16] } }, two), /span 16 bytes but shape \[3\] needs 12/);
+  });
+
+  it('offsets out of range (past the end of the data)', () => {
+    expectCorrupt(build({ a: { dtype: 'F32', shape: [4], data_offsets: [4, 20] } }, two), /is truncated: header says 20 bytes of data, file has 16/);
+  });
+
+  it('overlapping tensors', () => {
+    const h = {
+      a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] },
+      b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
+    };
+    expectCorrupt(build(h, two), /overlapping tensors 'a' and 'b'/);
+  });
+
+  it('a gap between tensors', () => {
+    const h = {
+      a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+      b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
+    };
+    expectCorrupt(build(h, two), /gap of 4 bytes before tensor 'b'/);
+  });
+
+  it('truncated file (data section cut short)', () => {
+    expectCorrupt(good.subarray(0, good.length - 3), /is truncated: header says 20 bytes of data, file has 17$/);
+  });
+
+  it('trailing garbage after the data', () => {
+    const b = new Uint8Array(good.length + 4);
+    b.set(good);
+    expectCorrupt(b, /4 unexpected trailing bytes/);
+  });
+
+  it('sha256 mismatch (one flipped data bit)', () => {
+    const b = good.slice();
+    b[b.length - 1]! ^= 0x01;
+    expectCorrupt(b, /failed its checksum/);
+  });
+
+  it('non-string metadata values and non-UTF-8 headers', () => {
+    expectCorrupt(build({ __metadata__: { step: 3 }, a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, two), /non-string __metadata__/);
+    const b = build({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, two);
+    b[9] = 0xff;
+    expectCorrupt(b, /not valid UTF-8/);
+  });
+
+  it('unknown fields in a tensor entry', () => {
+    expectCorrupt(build({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16], extra: 1 } }, two), /unknown field 'extra'/);
+  });
+});
+
+describe('readSafetensorsFile / writeSafetensorsFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latentkit-st-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips through disk atomically (no temp files left)', () => {
+    const p = join(dir, 'ckpt.safetensors');
+    writeSafetensorsFile(p, { w: { data: new Float32Array([1.5, -2]), shape: [1, 2] } }, { epoch: '3' });
+    const out = readSafetensorsFile(p);
+    expect(Array.from(out.tensors.w!.data)).toEqual([1.5, -2]);
+    expect(out.tensors.w!.shape).toEqual([1, 2]);
+    expect(out.metadata.epoch).toBe('3');
+    expect(readdirSync(dir)).toEqual(['ckpt.safetensors']);
+  });
+
+  it('reports a truncated file on disk with its path', () => {
+    const p = join(dir, 'cut.safetensors');
+    writeSafetensorsFile(p, { w: { data: new Float32Array(10), shape: [10] } });
+    const bytes = readFileSync(p);
+    writeFileSync(p, bytes.subarray(0, bytes.length - 8));
+    expect(() => readSafetensorsFile(p)).toThrow(CorruptFileError);
+    expect(() => readSafetensorsFile(p)).toThrow(`checkpoint ${p} is truncated: header says 40 bytes of data, file has 32`);
+  });
+
+  it('throws MissingFileError naming a missing file', () => {
+    const p = join(dir, 'missing.safetensors');
+    expect(() => readSafetensorsFile(p)).toThrow(MissingFileError);
+    expect(() => readSafetensorsFile(p)).toThrow(`checkpoint file not found: ${p}`);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Assembles batch feeds from a dataset: x rows gathered by index into a reused buffer,
+ * one-hot labels, and fresh noise for every noise input. Tensors are cached per batch
+ * size (at most two sizes per epoch: full and the last partial batch).
+ */
+import type { Dataset } from '../data/dataset.js';
+import { sampleSize } from '../data/dataset.js';
+import type { NoiseSpec } from '../nn/builder.js';
+import type { Rng } from '../nn/rng.js';
+import { Tensor } from '../runtime/program.js';
+
+export class BatchFeeder {
+  private readonly cache = new Map<number, Record<string, Tensor>>();
+  private readonly dim: number;
+
+  constructor(
+    readonly dataset: Dataset,
+    readonly inputShape: readonly number[],
+    readonly numClasses: number,
+    readonly noises: readonly NoiseSpec[],
+  ) {
+    this.dim = sampleSize(dataset);
+    const want = inputShape.reduce((a, b) => a * b, 1);
+    if (want !== this.dim) throw new Error(`data ${dataset.name} has samples of ${this.dim} values; the model expects ${want} (shape ${JSON.stringify(inputShape)})`);
+    if (numClasses > 0 && !dataset.labels) throw new Error(`data ${dataset.name} has no labels, but this model is conditional`);
+  }
+
+  private tensors(count: number): Record<string, Tensor> {
+    let t = this.cache.get(count);
+    if (!t) {
+      t = { x: new Tensor('float32', new Float32Array(count * this.dim), [count, ...this.inputShape]) };
+      if (this.numClasses > 0) t['y'] = new Tensor('float32', new Float32Array(count * this.numClasses), [count, this.numClasses]);
+      for (const n of this.noises) {
+        const per = n.shape.reduce((a, b) => a * b, 1);
+        t[n.name] = new Tensor('float32', new Float32Array(count * per), [count, ...n.shape]);
+      }
+      this.cache.set(count, t);
+    }
+    return t;
+  }
+
+  /** Feeds for rows `order[start .. start+count)`, with noise drawn from `rng`. */
+  fill(order: Int32Array | null, start: number, count: number, rng: Rng): Record<string, Tensor> {
+    const t = this.tensors(count);
+    const x = t['x']!.data as Float32Array;
+    const src = this.dataset.x;
+    const d = this.dim;
+    for (let i = 0; i < count; i++) {
+      const row = order ? order[start + i]! : start + i;
+      x.set(src.subarray(row * d, row * d + d), i * d);
+    }
+    if (this.numClasses > 0) {
+      const y = t['y']!.data as Float32Array;
+      y.fill(0);
+      for (let i = 0; i < count; i++) {
+        const row = order ? order[start + i]! : start + i;
+        y[i * this.numClasses + this.dataset.labels![row]!] = 1;
+      }
+    }
+    for (const n of this.noises) {
+      const buf = t[n.name]!.data as Float32Array;
+      if (n.kind === 'normal') rng.fillNormal(buf);
+      else rng.fillUniform(buf);
+    }
+    return t;
+  }
+}
