@@ -41,10 +41,17 @@ import resource
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
+# Debian's torch runs elementwise ops on libgomp threads and GEMMs on
+# OpenBLAS's own pthread pool. With libgomp's default (spinning) wait policy the
+# two pools fight over the cores: on a 2-core box, --threads 2 ran 3-10x slower
+# than --threads 1. Passive waiting avoids that; it must be set before libgomp
+# loads (i.e. before `import torch`). An explicit OMP_WAIT_POLICY wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
 
 INPUT_DIM = 784
 HIDDEN_DIM = 400
@@ -102,7 +109,7 @@ def configure_openblas(threads):
     try:
         lib = ctypes.CDLL("libopenblas.so.0")  # same handle torch already loaded
         lib.openblas_get_corename.restype = ctypes.c_char_p
-        lib.openblas_set_num_threads(ctypes.c_int(int(os.environ.get("XBT", threads))))
+        lib.openblas_set_num_threads(ctypes.c_int(threads))
         return {"core": lib.openblas_get_corename().decode(),
                 "threads": lib.openblas_get_num_threads(),
                 "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
@@ -197,6 +204,8 @@ def parse_args(argv):
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    p.add_argument("--blas-threads", type=int, default=0,
+                   help="OpenBLAS thread pool size (0 = same as --threads)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--limit", type=int, default=0,
                    help="number of train samples (0 = all; random data defaults to 10240)")
@@ -211,7 +220,7 @@ def parse_args(argv):
 def main(argv):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    blas = configure_openblas(args.threads)
+    blas = configure_openblas(args.blas_threads or args.threads)
     torch.manual_seed(args.seed)
 
     train, test = load_data(args)  # outside the timed region
@@ -250,6 +259,7 @@ def main(argv):
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "openblas": blas,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "data": args.data,
         "train_samples": n,
         "batch_size": bs,

@@ -1,0 +1,44 @@
+/**
+ * Flag parsers for commander. Each validates one flag and fails with a sentence that
+ * commander prefixes with the flag's name, e.g.
+ * `error: option '--latent <n>' argument '0' is invalid. must be a positive integer (got 0)`.
+ */
+import { InvalidArgumentError } from 'commander';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`must be a positive integer (got ${value})`);
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`must be a non-negative integer (got ${value})`);
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`must be a positive number (got ${value})`);
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`must be a non-negative number (got ${value})`);
+  return n;
+}
+
+/** A comma-separated list of positive integers, e.g. `400,200`. */
+export function positiveIntList(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) throw new InvalidArgumentError(`must be comma-separated positive integers, e.g. 400,200 (got ${value})`);
+  return parts.map(Number);
+}
+
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${choices.join(', ')} (got ${value})`);
+    return value as T;
+  };
+}

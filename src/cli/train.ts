@@ -1,0 +1,82 @@
+/**
+ * `latentkit train`: parse flags, call `trainRun`, print progress and the summary.
+ */
+import { Command } from 'commander';
+import { MODEL_FAMILIES } from '../models/registry.js';
+import { trainRun, DEFAULT_TRAIN } from '../workflow/train-run.js';
+import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveIntList, positiveNumber } from './flags.js';
+import { TrainingProgress } from './progress.js';
+
+interface TrainFlags {
+  model: string;
+  epochs?: number;
+  batchSize?: number;
+  latent?: number;
+  hidden?: number[];
+  lr?: number;
+  optimizer?: 'adam' | 'adamw' | 'sgd';
+  weightDecay?: number;
+  lrSchedule?: 'constant' | 'cosine';
+  beta?: number;
+  likelihood?: 'bernoulli' | 'gaussian';
+  seed?: number;
+  out?: string;
+  threads?: number;
+  data: string;
+  dataDir?: string;
+  limit?: number;
+  json?: boolean;
+  resume?: string;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('train a model and write a run directory (config, checkpoint, metrics, image grids)')
+    .option('--model <name>', `model family: ${[...MODEL_FAMILIES.keys()].join(', ')}`, 'vae')
+    .option('--epochs <n>', `epochs to train (default ${DEFAULT_TRAIN.epochs}; with --resume, the new total)`, positiveInt)
+    .option('--batch-size <n>', `samples per step (default ${DEFAULT_TRAIN.batchSize})`, positiveInt)
+    .option('--latent <n>', 'latent dimensions (default 20)', positiveInt)
+    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default 400)', positiveIntList)
+    .option('--lr <x>', `learning rate (default ${DEFAULT_TRAIN.lr})`, positiveNumber)
+    .option('--optimizer <name>', 'adam, adamw or sgd (default adam)', oneOf(['adam', 'adamw', 'sgd'] as const))
+    .option('--weight-decay <x>', 'L2 (adam, sgd) or decoupled (adamw) weight decay (default 0)', nonNegativeNumber)
+    .option('--lr-schedule <name>', 'constant or cosine (default constant)', oneOf(['constant', 'cosine'] as const))
+    .option('--beta <x>', 'VAE: weight of the KL term (β-VAE; default 1)', nonNegativeNumber)
+    .option('--likelihood <name>', 'VAE decoder: bernoulli or gaussian (default bernoulli)', oneOf(['bernoulli', 'gaussian'] as const))
+    .option('--seed <n>', 'random seed (default 0)', nonNegativeInt)
+    .option('--data <spec>', 'mnist (bundled), fashion-mnist, or a .csv/.tsv/.npy file or IDX folder', 'mnist')
+    .option('--data-dir <dir>', 'folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)')
+    .option('--limit <n>', 'train on the first N samples only', positiveInt)
+    .option('--out <dir>', 'run directory (default runs/<model>-<timestamp>)')
+    .option('--force', 'overwrite an existing run directory')
+    .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
+    .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--json', 'print one JSON summary object on stdout at the end')
+    .option('--quiet', 'no progress output')
+    .action(async (f: TrainFlags) => {
+      const progress = new TrainingProgress(Boolean(f.quiet));
+      const model: Record<string, unknown> = { family: f.model };
+      if (f.latent !== undefined) model['latent'] = f.latent;
+      if (f.hidden !== undefined) model['hidden'] = f.hidden;
+      if (f.beta !== undefined) model['beta'] = f.beta;
+      if (f.likelihood !== undefined) model['likelihood'] = f.likelihood;
+      const train = Object.fromEntries(
+        Object.entries({ epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, lrSchedule: f.lrSchedule, seed: f.seed }).filter(([, v]) => v !== undefined),
+      );
+      const summary = await trainRun({
+        model: model as { family: string },
+        train,
+        data: { spec: f.data, ...(f.dataDir ? { dataDir: f.dataDir } : {}), ...(f.limit ? { limit: f.limit } : {}) },
+        out: f.out,
+        force: f.force,
+        resume: f.resume,
+        threads: f.threads,
+        onStep: (e) => progress.step(e),
+        onEpoch: (e) => progress.epoch(e),
+      });
+      if (f.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else if (!f.quiet) process.stderr.write(`wrote ${summary.out}\n`);
+    });
+}

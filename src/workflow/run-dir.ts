@@ -1,0 +1,93 @@
+/**
+ * The run directory: config.json, checkpoint.safetensors, state.json, metrics.jsonl and
+ * image grids. This module decides whether a directory may be written (never overwriting
+ * a run without `force`) and reads/writes the run's config.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../persist/atomic.js';
+
+export const CONFIG_FILE = 'config.json';
+export const METRICS_FILE = 'metrics.jsonl';
+
+export const trainSettingsSchema = z
+  .object({
+    epochs: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    lr: z.number().positive(),
+    optimizer: z.enum(['adam', 'adamw', 'sgd']),
+    weightDecay: z.number().nonnegative().default(0),
+    momentum: z.number().min(0).max(1).default(0.9),
+    lrSchedule: z.enum(['constant', 'cosine']),
+    seed: z.number().int().nonnegative(),
+  })
+  .strict();
+export type TrainSettings = z.infer<typeof trainSettingsSchema>;
+
+export const dataSettingsSchema = z.object({ spec: z.string(), dataDir: z.string().optional(), limit: z.number().int().positive().optional() }).strict();
+export type DataSettings = z.infer<typeof dataSettingsSchema>;
+
+export const runConfigSchema = z
+  .object({
+    latentkit: z.string(),
+    model: z.object({ family: z.string() }).passthrough(),
+    train: trainSettingsSchema,
+    data: dataSettingsSchema,
+  })
+  .strict();
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Prepares a fresh run directory: it must be absent or empty, unless `force`. */
+export function prepareNewRunDir(dir: string, force: boolean): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+    if (readdirSync(dir).length > 0 && !force) {
+      throw new UsageError(`run directory ${dir} already exists; pass --force to overwrite it, or --resume ${dir} to continue it`);
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+}
+
+export function writeRunConfig(dir: string, config: RunConfig): void {
+  writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export function readRunConfig(dir: string): RunConfig {
+  const path = join(dir, CONFIG_FILE);
+  if (!existsSync(path)) throw new UsageError(`${dir} is not a latentkit run directory (no ${CONFIG_FILE})`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = runConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${path}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Keeps only metrics lines of epochs ≤ `epoch` (used on resume, so the log matches the checkpoint). */
+export function truncateMetrics(dir: string, epoch: number): void {
+  const path = join(dir, METRICS_FILE);
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (!line.trim()) return false;
+      try {
+        return (JSON.parse(line) as { epoch: number }).epoch <= epoch;
+      } catch {
+        return false;
+      }
+    });
+  writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
+}

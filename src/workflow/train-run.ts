@@ -1,0 +1,190 @@
+/**
+ * `trainRun`: the whole training job behind `latentkit train`, as a library call.
+ * Loads data, validates the model config, trains with per-epoch evaluation, writes the
+ * run directory (config, checkpoint after every epoch, metrics.jsonl, image grids) and
+ * returns the summary that `--json` prints. Resuming continues from the last checkpoint
+ * with the same generator states, so it reproduces an uninterrupted run bit for bit.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { sampleSize, type Dataset, type Split } from '../data/dataset.js';
+import { loadData } from '../data/load.js';
+import { UsageError } from '../errors.js';
+import { Codec } from '../latent/codec.js';
+import { getFamily } from '../models/registry.js';
+import type { AutoencoderModel } from '../models/types.js';
+import { Rng } from '../nn/rng.js';
+import { appendLineDurable, writeFileAtomic } from '../persist/atomic.js';
+import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
+import { constantLr, cosineLr, type EpochResult, type StepEvent, type TermValues, Trainer } from '../train/trainer.js';
+import { imageGridPng } from '../viz/grid.js';
+import { writePng } from '../viz/png.js';
+import { type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+export const VERSION = pkg.version;
+
+export interface TrainRunOptions {
+  /** Model family and its options (validated by the family's schema; `inputShape` is taken from the data). */
+  readonly model?: { readonly family: string } & Readonly<Record<string, unknown>>;
+  readonly train?: Partial<TrainSettings>;
+  readonly data?: DataSettings;
+  /** Run directory; default `runs/<family>-<timestamp>`. */
+  readonly out?: string;
+  /** Overwrite a non-empty `out`. */
+  readonly force?: boolean;
+  /** Continue the run in this directory (its config wins; `train.epochs` may extend it). */
+  readonly resume?: string;
+  readonly threads?: number;
+  readonly onStep?: (e: StepEvent & { readonly epochs: number }) => void;
+  readonly onEpoch?: (e: EpochSummary) => void;
+}
+
+export interface EpochSummary extends EpochResult {
+  readonly epochs: number;
+  readonly test: TermValues;
+}
+
+/** The `--json` summary. Terms are per sample, in nats for likelihood terms. */
+export interface TrainSummary {
+  readonly model: string;
+  readonly epochs: number;
+  readonly steps: number;
+  readonly samples_per_sec: number;
+  readonly train: TermValues;
+  readonly test: TermValues;
+  readonly out: string;
+}
+
+export const DEFAULT_TRAIN: TrainSettings = {
+  epochs: 10,
+  batchSize: 128,
+  lr: 1e-3,
+  optimizer: 'adam',
+  weightDecay: 0,
+  momentum: 0.9,
+  lrSchedule: 'constant',
+  seed: 0,
+};
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** The model as configured for this data: `inputShape` always comes from the samples. */
+function modelFor(raw: RunConfig['model'], data: Dataset): { model: AutoencoderModel; config: RunConfig['model'] } {
+  const family = getFamily(raw.family);
+  const inputShape = raw['inputShape'] as number[] | undefined;
+  if (inputShape && inputShape.reduce((a, b) => a * b, 1) !== sampleSize(data)) {
+    throw new UsageError(`the run's model expects inputs of shape [${inputShape}], but ${data.name} has samples of shape [${data.sampleShape}]`);
+  }
+  const config = family.schema.parse({ ...raw, inputShape: inputShape ?? [sampleSize(data)] });
+  return { model: family.create(config), config: config as RunConfig['model'] };
+}
+
+/** Side length of square single-channel images, or 0 if samples are not such images. */
+function imageSide(data: Dataset): number {
+  const n = sampleSize(data);
+  const side = Math.round(Math.sqrt(n));
+  return side * side === n ? side : 0;
+}
+
+async function writeImageGrids(dir: string, model: AutoencoderModel, trainer: Trainer, test: Dataset, seed: number, threads?: number): Promise<void> {
+  const side = imageSide(test);
+  if (side === 0) return;
+  const codec = await Codec.compile(model, trainer.state, { threads });
+  try {
+    const n = Math.min(32, test.n);
+    const d = sampleSize(test);
+    const x = test.x.subarray(0, n * d);
+    const labels = test.labels?.subarray(0, n);
+    const recon = await codec.reconstruct(x, n, labels);
+    // Rows of 8: originals, then their reconstructions.
+    const pairs = new Float32Array(2 * n * d);
+    for (let r = 0; r * 8 < n; r++) {
+      const k = Math.min(8, n - r * 8);
+      pairs.set(x.subarray(r * 8 * d, (r * 8 + k) * d), 2 * r * 8 * d);
+      pairs.set(recon.subarray(r * 8 * d, (r * 8 + k) * d), (2 * r + 1) * 8 * d);
+    }
+    writePng(join(dir, 'reconstructions.png'), imageGridPng(pairs, 2 * Math.ceil(n / 8) * 8, side, side, { cols: 8, scale: 2 }));
+    const m = 64;
+    const sampleLabels = model.numClasses > 0 ? Int32Array.from({ length: m }, (_, i) => i % model.numClasses) : undefined;
+    const samples = await codec.sample(m, new Rng(`${seed}:samples`), sampleLabels);
+    writePng(join(dir, 'samples.png'), imageGridPng(samples, m, side, side, { cols: 8, scale: 2 }));
+  } finally {
+    await codec.release();
+  }
+}
+
+export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
+  let config: RunConfig;
+  let out: string;
+  if (opts.resume) {
+    out = opts.resume;
+    if (!hasCheckpoint(out)) throw new NoCheckpointError(`--resume ${out}: no checkpoint there (expected ${join(out, CHECKPOINT_FILE)})`);
+    const saved = readRunConfig(out);
+    config = { ...saved, train: { ...saved.train, ...(opts.train?.epochs ? { epochs: opts.train.epochs } : {}) } };
+  } else {
+    const family = opts.model?.family ?? 'vae';
+    getFamily(family);
+    out = opts.out ?? join('runs', `${family}-${timestamp()}`);
+    config = {
+      latentkit: VERSION,
+      model: { family, ...opts.model },
+      train: { ...DEFAULT_TRAIN, ...opts.train },
+      data: opts.data ?? { spec: 'mnist' },
+    };
+    prepareNewRunDir(out, opts.force ?? false);
+  }
+
+  const split: Split = loadData(config.data.spec, { dataDir: config.data.dataDir, limit: config.data.limit });
+  const { model, config: modelConfig } = modelFor(config.model, split.train);
+  config = { ...config, model: modelConfig };
+  const t = config.train;
+
+  const trainer = await Trainer.create(model, {
+    batchSize: t.batchSize,
+    seed: t.seed,
+    threads: opts.threads,
+    lrSchedule: t.lrSchedule === 'cosine' ? cosineLr : constantLr,
+    optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },
+  });
+  try {
+    if (opts.resume) {
+      const ckpt = loadCheckpoint(out);
+      restoreState(trainer.state, ckpt, join(out, CHECKPOINT_FILE));
+      trainer.restoreProgress(ckpt.progress);
+      truncateMetrics(out, ckpt.progress.epoch);
+      if (ckpt.progress.epoch >= t.epochs) throw new UsageError(`--resume ${out}: the run already finished ${ckpt.progress.epoch} epochs; pass --epochs N with N > ${ckpt.progress.epoch} to continue`);
+    } else {
+      writeFileAtomic(join(out, METRICS_FILE), '');
+    }
+    writeRunConfig(out, config);
+
+    let trainSeconds = 0;
+    let trainSamples = 0;
+    let last: EpochSummary | undefined;
+    while (trainer.progress.epoch < t.epochs) {
+      const result = await trainer.trainEpoch(split.train, t.epochs, (e) => opts.onStep?.({ ...e, epochs: t.epochs }));
+      trainSeconds += result.seconds;
+      trainSamples += split.train.n;
+      const test = await trainer.evaluate(split.test);
+      last = { ...result, epochs: t.epochs, test };
+      appendLineDurable(join(out, METRICS_FILE), JSON.stringify({ epoch: result.epoch, step: result.step, train: result.train, test, seconds: result.seconds, samples_per_sec: result.samplesPerSec }));
+      saveCheckpoint(out, trainer.state, trainer.progress, model.family);
+      opts.onEpoch?.(last);
+    }
+    await writeImageGrids(out, model, trainer, split.test, t.seed, opts.threads);
+    return {
+      model: model.family,
+      epochs: trainer.progress.epoch,
+      steps: trainer.progress.step,
+      samples_per_sec: trainSamples / trainSeconds,
+      train: last!.train,
+      test: last!.test,
+      out,
+    };
+  } finally {
+    await trainer.release();
+  }
+}
