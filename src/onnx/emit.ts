@@ -26,15 +26,17 @@ export interface EmitOptions {
   readonly bake?: ReadonlyMap<string, Float32Array>;
   /** Free-form metadata written into the model (e.g. latentkit version, model family). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Symbolic dims to fix in the declared I/O shapes, e.g. { B: 128 } for a static batch. */
+  readonly bindDims?: Readonly<Record<string, number>>;
 }
 
-function valueInfo(name: string, shape: Shape, dtype: DType): OnnxNs.IValueInfoProto {
+function valueInfo(name: string, shape: Shape, dtype: DType, bind: Readonly<Record<string, number>> = {}): OnnxNs.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
         elemType: ELEM_TYPE[dtype],
-        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : bind[d] !== undefined ? { dimValue: bind[d] } : { dimParam: d })) },
       },
     },
   };
@@ -87,7 +89,7 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOp
     if (src.kind === 'input') {
       const baked = opts.bake?.get(src.name);
       if (baked) initializers.push(floatTensor(src.name, baked, v.shape as number[]));
-      else inputs.push(valueInfo(src.name, v.shape, v.dtype));
+      else inputs.push(valueInfo(src.name, v.shape, v.dtype, opts.bindDims));
     } else if (src.kind === 'const') {
       const data = src.data;
       if (data instanceof Float32Array) initializers.push(floatTensor(names.get(v.id)!, data, v.shape as number[]));
@@ -118,7 +120,7 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOp
   const graphOutputs: OnnxNs.IValueInfoProto[] = [];
   for (const [name, v] of outEntries) {
     if (names.get(v.id) !== name) nodes.push({ opType: 'Identity', name: `out_${name}`, input: [names.get(v.id)!], output: [name] });
-    graphOutputs.push(valueInfo(name, v.shape, v.dtype));
+    graphOutputs.push(valueInfo(name, v.shape, v.dtype, opts.bindDims));
   }
 
   const model = onnx.ModelProto.create({

@@ -43,6 +43,7 @@ export class Program {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      extra: { session: { set_denormal_as_zero: '1' } },
     });
     return new Program(session, name, bytes);
   }

@@ -1,0 +1,32 @@
+/**
+ * latentkit's public API. Layers, from the bottom: graph IR and ops, autodiff, optimizers,
+ * ONNX emission and the ONNX Runtime programs, nn layers, losses, model families, the
+ * trainer, data loaders, latent tools, and the run workflow behind the CLI.
+ */
+export { Graph, Node, Value, attr, type Attr, type Attrs } from './graph/graph.js';
+export * as ops from './graph/ops.js';
+export { type Dim, type DType, type Shape, ShapeError, broadcastShapes, formatShape } from './graph/shape.js';
+export { grad } from './autodiff/grad.js';
+export { gradCheck, type GradCheckInput, type GradCheckResult } from './autodiff/gradcheck.js';
+export { Optimizer, type OptimizerConfig, type OptimizerKind, lrInputName } from './optim/optimizer.js';
+export { emitModel, OPSET, IR_VERSION, type EmitOptions } from './onnx/emit.js';
+export { Program, Tensor, defaultThreads, type RuntimeOptions } from './runtime/program.js';
+export { PingPongBuffers, nextName, type BufferSpec } from './runtime/buffers.js';
+export { Builder, type ParamSpec, type NoiseSpec, type NoiseKind } from './nn/builder.js';
+export { Rng, type RngState } from './nn/rng.js';
+export { heNormal, glorotUniform, torchUniform, zeros, type Initializer, type InitName } from './nn/init.js';
+export { dense, mlp, activate, ACTIVATIONS, type Activation, type DenseOptions, type MlpOptions } from './nn/layers.js';
+export * as losses from './losses/index.js';
+export type { AutoencoderModel, Batch, Codes, Terms } from './models/types.js';
+export { MODEL_FAMILIES, getFamily, UnknownModelError, type ModelFamily } from './models/registry.js';
+export { Vae } from './models/vae/model.js';
+export { vaeConfigSchema, type VaeConfig } from './models/vae/config.js';
+export { Trainer, DivergedError, constantLr, cosineLr, type TrainerOptions, type TrainerProgress, type EpochResult, type StepEvent, type LrSchedule, type TermValues } from './train/trainer.js';
+export { buildStepGraph, buildEvalGraph, compileTraining, batchInputs, type StepGraph, type EvalGraph, type CompiledTraining } from './train/programs.js';
+export { saveCheckpoint, loadCheckpoint, restoreState, hasCheckpoint, NoCheckpointError, CHECKPOINT_FILE, STATE_FILE } from './train/checkpoint.js';
+export * from './data/index.js';
+export { Codec, TensorStore, buildCodecGraphs, type ParamSource } from './latent/codec.js';
+export { imageGridPng, writePng } from './viz/index.js';
+export { CorruptFileError, MissingFileError } from './persist/safetensors.js';
+export { trainRun, DEFAULT_TRAIN, VERSION, type TrainRunOptions, type TrainSummary, type EpochSummary } from './workflow/train-run.js';
+export { UsageError } from './errors.js';

@@ -1,0 +1,3 @@
+/** Loss functions: pure graph functions returning per-sample values [B]. */
+export { batchMean, bceWithLogits, featureAxes, gaussianNll, meanSquaredError, sumSquaredError } from './reconstruction.js';
+export { gaussianKlToStandard } from './divergence.js';
