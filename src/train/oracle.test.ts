@@ -258,11 +258,11 @@ function refStep(cfg: OptimizerConfig, st: RefState, name: string, p: Float64Arr
   const slot = (k: string): Float64Array => (st.slots[`${k}.${name}`] ??= new Float64Array(p.length));
   if (cfg.kind === 'sgd') {
     const mu = cfg.momentum ?? 0;
-    const buf = slot('buf');
+    const buf = mu > 0 ? slot('buf') : undefined;
     for (let i = 0; i < p.length; i++) {
       const g = gIn[i]! + wd * p[i]!;
       let dir = g;
-      if (mu > 0) {
+      if (buf) {
         buf[i] = st.t === 1 ? g : mu * buf[i]! + g;
         dir = cfg.nesterov ? g + mu * buf[i]! : buf[i]!;
       }
