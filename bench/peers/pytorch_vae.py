@@ -12,6 +12,16 @@ What it measures
   nn.Linear init; batch 128; the last partial batch is used; reshuffled
   every epoch.
 
+Threads / BLAS (Debian python3-torch 1.13)
+  torch.set_num_threads(--threads) sizes the OpenMP pool; matmuls go to
+  OpenBLAS (libopenblas0-pthread), whose separate pool is pinned to
+  --blas-threads (default: --threads) via openblas_set_num_threads. The
+  script defaults OMP_WAIT_POLICY=PASSIVE (spinning OpenMP threads starve
+  OpenBLAS's threads on a 2-core box). OpenBLAS 0.3.21 does not recognise
+  recent Xeons and falls back to SSE3 "Prescott" kernels unless the caller
+  sets OPENBLAS_CORETYPE (e.g. SkylakeX or Haswell); the JSON reports the
+  core in use, so numbers from different settings are not mixed up.
+
 How
   Data is loaded into plain float32 tensors before the clock starts. Each
   epoch draws a permutation from a seeded torch.Generator and slices batches
@@ -117,12 +127,14 @@ def configure_openblas(threads):
         return None
 
 
-def load_idx_images(path):
-    """IDX3 ubyte (gzipped) -> float32 [N, 784] in [0, 1]."""
+def load_idx_images(path, limit=0):
+    """IDX3 ubyte (gzipped) -> float32 [N, 784] in [0, 1]; first `limit` rows if > 0."""
     with gzip.open(path, "rb") as f:
         raw = f.read()
-    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16)
-    return (pixels.reshape(-1, INPUT_DIM).astype(np.float32) / 255.0)
+    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, INPUT_DIM)
+    if limit:
+        pixels = pixels[:limit]
+    return pixels.astype(np.float32) / np.float32(255.0)
 
 
 def load_idx_labels(path):
@@ -144,18 +156,15 @@ def load_data(args):
         return train, test
 
     d = args.data_dir
-    train_np = load_idx_images(os.path.join(d, "train-images-idx3-ubyte.gz"))
-    labels = load_idx_labels(os.path.join(d, "train-labels-idx1-ubyte.gz"))
-    assert train_np.shape[0] == labels.shape[0], "image/label count mismatch"
-    if args.limit:
-        train_np = train_np[: args.limit]
+    train_np = load_idx_images(os.path.join(d, "train-images-idx3-ubyte.gz"), args.limit)
+    if not args.limit:
+        labels = load_idx_labels(os.path.join(d, "train-labels-idx1-ubyte.gz"))
+        assert train_np.shape[0] == labels.shape[0], "image/label count mismatch"
     test = None
     if args.eval:
-        test_np = load_idx_images(os.path.join(d, "t10k-images-idx3-ubyte.gz"))
-        if args.test_limit:
-            test_np = test_np[: args.test_limit]
-        test = torch.from_numpy(np.ascontiguousarray(test_np))
-    return torch.from_numpy(np.ascontiguousarray(train_np)), test
+        test_np = load_idx_images(os.path.join(d, "t10k-images-idx3-ubyte.gz"), args.test_limit)
+        test = torch.from_numpy(test_np)
+    return torch.from_numpy(train_np), test
 
 
 def train_step(model, optimizer, xb):

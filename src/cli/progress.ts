@@ -28,7 +28,7 @@ export class TrainingProgress {
       this.epochStart = performance.now();
     }
     const elapsed = (performance.now() - this.epochStart) / 1000;
-    this.bar.update(e.stepInEpoch, { epoch: e.epoch, epochs: e.epochs, loss: fmt(e.terms['loss']), rate: elapsed > 0 ? Math.round((e.stepInEpoch * 128) / elapsed) : '-' });
+    this.bar.update(e.stepInEpoch, { epoch: e.epoch, epochs: e.epochs, loss: fmt(e.terms['loss']), rate: elapsed > 0 ? Math.round(e.samples / elapsed) : '-' });
   }
 
   epoch(s: EpochSummary): void {

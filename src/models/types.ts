@@ -24,6 +24,23 @@ export interface Codes {
   readonly [name: string]: Value;
 }
 
+/**
+ * One optimisation phase of a training step: minimise term `loss` over the parameters of
+ * `groups` with its own optimizer. Most models have one phase; adversarial AEs have three
+ * (reconstruction, discriminator, generator), run in order on every batch.
+ */
+export interface PhaseSpec {
+  readonly name: string;
+  /** Term to minimise. */
+  readonly loss: string;
+  /** Parameter groups updated by this phase. */
+  readonly groups: readonly string[];
+  /** Terms this phase reports (names unique across phases). */
+  readonly terms: readonly string[];
+  /** Learning-rate multiplier relative to the run's --lr (default 1). */
+  readonly lrScale?: number;
+}
+
 export interface AutoencoderModel {
   /** Registry name, e.g. `vae`. */
   readonly family: string;
@@ -32,7 +49,12 @@ export interface AutoencoderModel {
   readonly latentDim: number;
   /** Number of label classes the model conditions on (0 = unconditional). */
   readonly numClasses: number;
-  /** Names of the terms a training step reports (a subset of what `terms` returns; the rest are eval-only metrics). */
+  /**
+   * The phases of a training step. Absent: one phase minimising `loss` over every
+   * parameter and reporting `trainTerms`.
+   */
+  readonly phases?: readonly PhaseSpec[];
+  /** Terms a single-phase training step reports (the rest of `terms` are eval-only metrics). */
   readonly trainTerms: readonly string[];
   /** The training objective and metrics for one batch. */
   terms(b: Builder, batch: Batch): Terms;

@@ -26,9 +26,26 @@ export interface NoiseSpec {
   readonly kind: NoiseKind;
 }
 
+/** Where training is when a scheduled scalar is evaluated. */
+export interface ScheduleAt {
+  /** Global step, 0-based. */
+  readonly step: number;
+  /** 1-based epoch being trained. */
+  readonly epoch: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+}
+
+/** A scalar graph input set by the trainer before every step, e.g. a KL warm-up weight. */
+export interface ScheduleSpec {
+  readonly name: string;
+  readonly value: (at: ScheduleAt) => number;
+}
+
 export class Builder {
   readonly params = new Map<string, { spec: ParamSpec; value: Value }>();
   readonly noises = new Map<string, { spec: NoiseSpec; value: Value }>();
+  readonly schedules = new Map<string, { spec: ScheduleSpec; value: Value }>();
 
   constructor(
     readonly graph: Graph,
@@ -73,6 +90,19 @@ export class Builder {
     const value = this.graph.input(name, ['B', ...shape]);
     this.top.noises.set(name, { spec: { name, shape: [...shape], kind }, value });
     return value;
+  }
+
+  /**
+   * A scalar input named `sched.<name>` whose value the trainer computes each step from
+   * `value(at)`. In eval graphs it is fed `value` at the end of training.
+   */
+  scheduled(local: string, value: (at: ScheduleAt) => number): Value {
+    const name = `sched.${this.name(local)}`;
+    const existing = this.top.schedules.get(name);
+    if (existing) return existing.value;
+    const v = this.graph.input(name, []);
+    this.top.schedules.set(name, { spec: { name, value }, value: v });
+    return v;
   }
 
   /** Parameter values in declaration order, optionally of one group. */

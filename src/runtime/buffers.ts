@@ -1,8 +1,9 @@
 /**
  * Named float32 state tensors (parameters, optimizer state) held twice and ping-ponged:
- * a training step reads every tensor from the `current` side and ORT writes the updated
- * values straight into the `next` side; `swap()` flips the sides. No buffer is allocated
- * after construction, and the feed/fetch maps for both sides are built once.
+ * a training step reads each tensor from its `current` side while ORT writes the updated
+ * value straight into its `next` side; `swap(names)` flips the sides of the tensors that
+ * step rewrote (a multi-phase step updates a different subset in each phase). No buffer
+ * is allocated after construction; the feed and fetch maps are kept up to date in place.
  */
 import { Tensor } from './program.js';
 
@@ -15,30 +16,30 @@ export interface BufferSpec {
 export const nextName = (name: string): string => `next:${name}`;
 
 export class PingPongBuffers {
-  private readonly sides: [Map<string, Tensor>, Map<string, Tensor>] = [new Map(), new Map()];
-  private readonly feedMaps: [Record<string, Tensor>, Record<string, Tensor>] = [{}, {}];
-  private readonly fetchMaps: [Record<string, Tensor>, Record<string, Tensor>] = [{}, {}];
-  private side: 0 | 1 = 0;
+  private readonly pairs = new Map<string, [Tensor, Tensor]>();
+  private readonly side = new Map<string, 0 | 1>();
+  private readonly feedMap: Record<string, Tensor> = {};
+  private readonly fetchMap: Record<string, Tensor> = {};
 
   constructor(readonly specs: readonly BufferSpec[]) {
     for (const s of specs) {
+      if (this.pairs.has(s.name)) throw new Error(`state tensor ${s.name} declared twice`);
       const n = s.shape.reduce((a, b) => a * b, 1);
-      for (const k of [0, 1] as const) {
-        const t = new Tensor('float32', new Float32Array(n), [...s.shape]);
-        this.sides[k].set(s.name, t);
-        this.feedMaps[k][s.name] = t;
-        this.fetchMaps[1 - k]![nextName(s.name)] = t;
-      }
+      const pair: [Tensor, Tensor] = [new Tensor('float32', new Float32Array(n), [...s.shape]), new Tensor('float32', new Float32Array(n), [...s.shape])];
+      this.pairs.set(s.name, pair);
+      this.side.set(s.name, 0);
+      this.feedMap[s.name] = pair[0];
+      this.fetchMap[nextName(s.name)] = pair[1];
     }
   }
 
   has(name: string): boolean {
-    return this.sides[0].has(name);
+    return this.pairs.has(name);
   }
 
   /** The current value of `name` (a live view: copy it if you keep it past the next step). */
   get(name: string): Float32Array {
-    const t = this.sides[this.side].get(name);
+    const t = this.feedMap[name];
     if (!t) throw new Error(`no state tensor named ${name}`);
     return t.data as Float32Array;
   }
@@ -52,16 +53,24 @@ export class PingPongBuffers {
 
   /** Current tensors by name, to spread into a program's feeds. */
   feeds(): Readonly<Record<string, Tensor>> {
-    return this.feedMaps[this.side];
+    return this.feedMap;
   }
 
-  /** The `next` side, keyed by `next:<name>`, to pass as pre-allocated outputs. */
+  /** The `next` sides, keyed by `next:<name>`, to pass as pre-allocated outputs. */
   fetches(): Readonly<Record<string, Tensor>> {
-    return this.fetchMaps[this.side];
+    return this.fetchMap;
   }
 
-  swap(): void {
-    this.side = this.side === 0 ? 1 : 0;
+  /** Makes the `next` side of each named tensor current (all tensors when omitted). */
+  swap(names: Iterable<string> = this.pairs.keys()): void {
+    for (const name of names) {
+      const pair = this.pairs.get(name);
+      if (!pair) throw new Error(`no state tensor named ${name}`);
+      const s = this.side.get(name) === 0 ? 1 : 0;
+      this.side.set(name, s);
+      this.feedMap[name] = pair[s];
+      this.fetchMap[nextName(name)] = pair[1 - s]!;
+    }
   }
 
   /** Copies of all current values, e.g. for a checkpoint. */

@@ -1,12 +1,14 @@
 /**
- * The Trainer: seeded initialisation, shuffled batches, one compiled-program call per step,
- * the NaN guard, epoch metrics and evaluation. It owns the state store (parameters and
- * optimizer state); persistence lives in `checkpoint.ts`.
+ * The Trainer: seeded initialisation, shuffled batches, one compiled-program call per
+ * phase per step, scheduled scalars (KL warm-up, learning rate), the NaN guard, epoch
+ * metrics and evaluation. It owns the state store (parameters and optimizer state);
+ * persistence lives in `checkpoint.ts`.
  */
 import type { Dataset } from '../data/dataset.js';
 import type { AutoencoderModel } from '../models/types.js';
+import type { ScheduleAt } from '../nn/builder.js';
 import { Rng, type RngState } from '../nn/rng.js';
-import { lrInputName, type OptimizerConfig } from '../optim/optimizer.js';
+import type { OptimizerConfig } from '../optim/optimizer.js';
 import { PingPongBuffers } from '../runtime/buffers.js';
 import { Tensor, type RuntimeOptions } from '../runtime/program.js';
 import { BatchFeeder } from './batches.js';
@@ -15,7 +17,7 @@ import { type CompiledTraining, compileTraining } from './programs.js';
 export type TermValues = Record<string, number>;
 
 /** Learning rate for a step; `baseLr` is the optimizer's configured rate. */
-export type LrSchedule = (at: { readonly step: number; readonly epoch: number; readonly totalSteps: number; readonly baseLr: number }) => number;
+export type LrSchedule = (at: ScheduleAt & { readonly baseLr: number }) => number;
 
 export const constantLr: LrSchedule = ({ baseLr }) => baseLr;
 /** Cosine decay from baseLr to 0 over the whole run (Loshchilov & Hutter 2017, without restarts). */
@@ -26,6 +28,8 @@ export interface TrainerOptions extends RuntimeOptions {
   readonly seed: number;
   readonly optimizer: OptimizerConfig;
   readonly lrSchedule?: LrSchedule;
+  /** Parameter values to start from instead of the seeded initialisers (e.g. pretrained layers). */
+  readonly initialParams?: Readonly<Record<string, Float32Array>>;
 }
 
 /** Where a run is: completed epochs, global step, and the generator states that continue it. */
@@ -39,6 +43,7 @@ export interface StepEvent {
   readonly epoch: number;
   readonly stepInEpoch: number;
   readonly stepsPerEpoch: number;
+  readonly samples: number;
   readonly terms: TermValues;
 }
 
@@ -56,14 +61,20 @@ export class DivergedError extends Error {
   override readonly name = 'DivergedError';
 }
 
+const scalar = (): Tensor => new Tensor('float32', new Float32Array(1), []);
+const read = (t: Tensor): number => (t.data as Float32Array)[0]!;
+
 export class Trainer {
   readonly state: PingPongBuffers;
   private dataRng: Rng;
   private noiseRng: Rng;
   private epochsDone = 0;
   private steps = 0;
-  private readonly termTensors: Record<string, Tensor> = {};
-  private readonly lrTensor = new Tensor('float32', new Float32Array(1), []);
+  /** Per phase: its pre-allocated term outputs and learning-rate input. */
+  private readonly phaseIo: { terms: Record<string, Tensor>; lr: Tensor }[];
+  private readonly schedTensors: Record<string, Tensor> = {};
+  private stepsPerEpoch = 1;
+  private totalSteps = 1;
 
   private constructor(
     readonly model: AutoencoderModel,
@@ -72,10 +83,14 @@ export class Trainer {
   ) {
     this.state = new PingPongBuffers(compiled.stateSpecs);
     const initRng = new Rng(`${options.seed}:init`);
-    for (const p of compiled.stepGraph.params) this.state.set(p.name, p.init(initRng, p.shape));
+    for (const p of compiled.params) {
+      const fresh = p.init(initRng, p.shape);
+      this.state.set(p.name, options.initialParams?.[p.name] ?? fresh);
+    }
     this.dataRng = new Rng(`${options.seed}:data`);
     this.noiseRng = new Rng(`${options.seed}:noise`);
-    for (const t of model.trainTerms) this.termTensors[t] = new Tensor('float32', new Float32Array(1), []);
+    this.phaseIo = compiled.phases.map((p) => ({ terms: Object.fromEntries(p.graph.phase.terms.map((t) => [t, scalar()])), lr: scalar() }));
+    for (const s of compiled.schedules) this.schedTensors[s.name] = scalar();
   }
 
   /** Compiles the model's programs and initialises its parameters from `options.seed`. */
@@ -96,41 +111,53 @@ export class Trainer {
     this.noiseRng = new Rng({ state: p.rng.noise });
   }
 
-  /** Runs one epoch over `data` in a fresh random order. */
+  private at(epoch: number): ScheduleAt {
+    return { step: this.steps, epoch, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps };
+  }
+
+  private setSchedules(at: ScheduleAt): void {
+    for (const s of this.compiled.schedules) (this.schedTensors[s.name]!.data as Float32Array)[0] = s.value(at);
+  }
+
+  /** Runs one epoch over `data` in a fresh random order; `totalEpochs` sizes the schedules. */
   async trainEpoch(data: Dataset, totalEpochs: number, onStep?: (e: StepEvent) => void): Promise<EpochResult> {
     const { batchSize, optimizer } = this.options;
     const schedule = this.options.lrSchedule ?? constantLr;
-    const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.stepGraph.noises);
+    const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.noises);
     const order = this.dataRng.permutation(data.n);
-    const stepsPerEpoch = Math.ceil(data.n / batchSize);
-    const totalSteps = stepsPerEpoch * totalEpochs;
+    this.stepsPerEpoch = Math.ceil(data.n / batchSize);
+    this.totalSteps = this.stepsPerEpoch * totalEpochs;
     const epoch = this.epochsDone + 1;
-    const sums: TermValues = Object.fromEntries(this.model.trainTerms.map((t) => [t, 0]));
-    const lrName = lrInputName('optim');
+    const sums: TermValues = {};
     const t0 = performance.now();
-    for (let s = 0; s < stepsPerEpoch; s++) {
+    for (let s = 0; s < this.stepsPerEpoch; s++) {
       const start = s * batchSize;
       const count = Math.min(batchSize, data.n - start);
       const batch = feeder.fill(order, start, count, this.noiseRng);
-      (this.lrTensor.data as Float32Array)[0] = schedule({ step: this.steps, epoch, totalSteps, baseLr: optimizer.lr });
-      await this.compiled.step.run(
-        { ...this.state.feeds(), ...batch, [lrName]: this.lrTensor },
-        { ...this.state.fetches(), ...this.termTensors },
-      );
+      const at = this.at(epoch);
+      this.setSchedules(at);
+      const lr = schedule({ ...at, baseLr: optimizer.lr });
       const terms: TermValues = {};
-      for (const t of this.model.trainTerms) terms[t] = (this.termTensors[t]!.data as Float32Array)[0]!;
-      if (!Number.isFinite(terms['loss'])) {
-        throw new DivergedError(`training diverged at epoch ${epoch}, step ${s + 1}: loss is ${terms['loss']}; lower --lr (now ${optimizer.lr}) or check the data for extreme values`);
+      for (let k = 0; k < this.compiled.phases.length; k++) {
+        const { graph, program } = this.compiled.phases[k]!;
+        const io = this.phaseIo[k]!;
+        (io.lr.data as Float32Array)[0] = lr * (graph.phase.lrScale ?? 1);
+        await program.run({ ...this.state.feeds(), ...batch, ...this.schedTensors, [graph.lrInput]: io.lr }, { ...this.state.fetches(), ...io.terms });
+        for (const [t, tensor] of Object.entries(io.terms)) terms[t] = read(tensor);
+        const loss = terms[graph.phase.loss];
+        if (loss !== undefined && !Number.isFinite(loss)) {
+          throw new DivergedError(`training diverged at epoch ${epoch}, step ${s + 1}: ${graph.phase.loss} is ${loss}; lower --lr (now ${optimizer.lr}) or check the data for extreme values`);
+        }
+        this.state.swap(graph.updates);
       }
-      this.state.swap();
       this.steps++;
-      for (const t of this.model.trainTerms) sums[t]! += terms[t]! * count;
-      onStep?.({ epoch, stepInEpoch: s + 1, stepsPerEpoch, terms });
+      for (const [t, v] of Object.entries(terms)) sums[t] = (sums[t] ?? 0) + v * count;
+      onStep?.({ epoch, stepInEpoch: s + 1, stepsPerEpoch: this.stepsPerEpoch, samples: start + count, terms });
     }
     const seconds = (performance.now() - t0) / 1000;
     this.epochsDone = epoch;
     const train: TermValues = {};
-    for (const t of this.model.trainTerms) train[t] = sums[t]! / data.n;
+    for (const [t, v] of Object.entries(sums)) train[t] = v / data.n;
     return { epoch, step: this.steps, train, seconds, samplesPerSec: data.n / seconds };
   }
 
@@ -141,17 +168,18 @@ export class Trainer {
   async evaluate(data: Dataset, batchSize = 500): Promise<TermValues> {
     const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.evalGraph.noises);
     const rng = new Rng(`${this.options.seed}:eval`);
+    this.setSchedules(this.at(Math.max(1, this.epochsDone)));
     const sums: TermValues = {};
     for (let start = 0; start < data.n; start += batchSize) {
       const count = Math.min(batchSize, data.n - start);
-      const out = await this.compiled.eval.run({ ...this.state.feeds(), ...feeder.fill(null, start, count, rng) });
-      for (const [k, v] of Object.entries(out)) sums[k] = (sums[k] ?? 0) + (v.data as Float32Array)[0]! * count;
+      const out = await this.compiled.eval.run({ ...this.state.feeds(), ...this.schedTensors, ...feeder.fill(null, start, count, rng) });
+      for (const [k, v] of Object.entries(out)) sums[k] = (sums[k] ?? 0) + read(v) * count;
     }
     for (const k of Object.keys(sums)) sums[k] = sums[k]! / data.n;
     return sums;
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.compiled.step.release(), this.compiled.eval.release()]);
+    await Promise.all([...this.compiled.phases.map((p) => p.program.release()), this.compiled.eval.release()]);
   }
 }
