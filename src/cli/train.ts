@@ -2,23 +2,22 @@
  * `latentkit train`: parse flags, call `trainRun`, print progress and the summary.
  */
 import { Command } from 'commander';
+import { ZodError } from 'zod';
+import { UsageError } from '../errors.js';
 import { MODEL_FAMILIES } from '../models/registry.js';
 import { trainRun, DEFAULT_TRAIN } from '../workflow/train-run.js';
-import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveIntList, positiveNumber } from './flags.js';
+import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './flags.js';
+import { addModelFlags, flagForKey, modelConfigFromFlags } from './model-flags.js';
 import { TrainingProgress } from './progress.js';
 
 interface TrainFlags {
   model: string;
   epochs?: number;
   batchSize?: number;
-  latent?: number;
-  hidden?: number[];
   lr?: number;
   optimizer?: 'adam' | 'adamw' | 'sgd';
   weightDecay?: number;
   lrSchedule?: 'constant' | 'cosine';
-  beta?: number;
-  likelihood?: 'bernoulli' | 'gaussian';
   seed?: number;
   out?: string;
   threads?: number;
@@ -32,19 +31,15 @@ interface TrainFlags {
 }
 
 export function trainCommand(): Command {
-  return new Command('train')
+  const cmd = new Command('train')
     .description('train a model and write a run directory (config, checkpoint, metrics, image grids)')
     .option('--model <name>', `model family: ${[...MODEL_FAMILIES.keys()].join(', ')}`, 'vae')
     .option('--epochs <n>', `epochs to train (default ${DEFAULT_TRAIN.epochs}; with --resume, the new total)`, positiveInt)
     .option('--batch-size <n>', `samples per step (default ${DEFAULT_TRAIN.batchSize})`, positiveInt)
-    .option('--latent <n>', 'latent dimensions (default 20)', positiveInt)
-    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default 400)', positiveIntList)
     .option('--lr <x>', `learning rate (default ${DEFAULT_TRAIN.lr})`, positiveNumber)
     .option('--optimizer <name>', 'adam, adamw or sgd (default adam)', oneOf(['adam', 'adamw', 'sgd'] as const))
     .option('--weight-decay <x>', 'L2 (adam, sgd) or decoupled (adamw) weight decay (default 0)', nonNegativeNumber)
     .option('--lr-schedule <name>', 'constant or cosine (default constant)', oneOf(['constant', 'cosine'] as const))
-    .option('--beta <x>', 'VAE: weight of the KL term (β-VAE; default 1)', nonNegativeNumber)
-    .option('--likelihood <name>', 'VAE decoder: bernoulli or gaussian (default bernoulli)', oneOf(['bernoulli', 'gaussian'] as const))
     .option('--seed <n>', 'random seed (default 0)', nonNegativeInt)
     .option('--data <spec>', 'mnist (bundled), fashion-mnist, or a .csv/.tsv/.npy file or IDX folder', 'mnist')
     .option('--data-dir <dir>', 'folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)')
@@ -54,14 +49,10 @@ export function trainCommand(): Command {
     .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
     .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
     .option('--json', 'print one JSON summary object on stdout at the end')
-    .option('--quiet', 'no progress output')
-    .action(async (f: TrainFlags) => {
+    .option('--quiet', 'no progress output');
+  return addModelFlags(cmd).action(async (f: TrainFlags) => {
       const progress = new TrainingProgress(Boolean(f.quiet));
-      const model: Record<string, unknown> = { family: f.model };
-      if (f.latent !== undefined) model['latent'] = f.latent;
-      if (f.hidden !== undefined) model['hidden'] = f.hidden;
-      if (f.beta !== undefined) model['beta'] = f.beta;
-      if (f.likelihood !== undefined) model['likelihood'] = f.likelihood;
+      const model = modelConfigFromFlags(f.model, f as unknown as Record<string, unknown>);
       const train = Object.fromEntries(
         Object.entries({ epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, lrSchedule: f.lrSchedule, seed: f.seed }).filter(([, v]) => v !== undefined),
       );
@@ -75,8 +66,18 @@ export function trainCommand(): Command {
         threads: f.threads,
         onStep: (e) => progress.step(e),
         onEpoch: (e) => progress.epoch(e),
+      }).catch((e: unknown) => {
+        throw e instanceof ZodError ? new UsageError(describeConfigError(e, f.model)) : e;
       });
       if (f.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else if (!f.quiet) process.stderr.write(`wrote ${summary.out}\n`);
     });
+}
+
+/** One line naming the flag behind the first schema issue, e.g. `--rho must be < 1 (got 1.5)`. */
+function describeConfigError(e: ZodError, family: string): string {
+  const issue = e.issues[0]!;
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.map(flagForKey).join(', ')} does not apply to --model ${family}`;
+  const key = String(issue.path[0] ?? 'config');
+  return `${flagForKey(key)}: ${issue.message}`;
 }

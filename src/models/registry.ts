@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import type { AutoencoderModel } from './types.js';
+import { aeConfigSchema } from './ae/config.js';
+import { Ae } from './ae/model.js';
 import { vaeConfigSchema } from './vae/config.js';
 import { Vae } from './vae/model.js';
 
@@ -19,7 +21,10 @@ function family<S extends z.ZodType<{ family: string }>>(name: string, summary: 
 }
 
 export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
-  [family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c))].map((f) => [f.name, f]),
+  [
+    family('ae', 'vanilla autoencoder (MLP of any depth, tied weights optional, MSE or BCE)', aeConfigSchema, (c) => new Ae(c)),
+    family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c)),
+  ].map((f) => [f.name, f]),
 );
 
 export class UnknownModelError extends Error {

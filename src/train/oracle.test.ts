@@ -25,11 +25,11 @@ import { vaeConfigSchema, type VaeConfig } from '../models/vae/config.js';
 import { Vae } from '../models/vae/model.js';
 import { Builder, type ParamSpec } from '../nn/builder.js';
 import { Rng } from '../nn/rng.js';
-import { type OptimizerConfig, lrInputName } from '../optim/optimizer.js';
-import { nextName } from '../runtime/buffers.js';
+import type { OptimizerConfig } from '../optim/optimizer.js';
+import { type BufferSpec, nextName } from '../runtime/buffers.js';
 import { Program, Tensor } from '../runtime/program.js';
 import { batchInputs, compileTraining } from './programs.js';
-import { Trainer } from './trainer.js';
+import { type EpochResult, Trainer } from './trainer.js';
 
 type Arrays = Record<string, Float32Array>;
 
@@ -127,7 +127,7 @@ async function runToArrays(p: Program, feeds: Record<string, Tensor>): Promise<A
 
 // ---------------------------------------------------------------- tfjs oracle
 
-function tfActivate(h: tf.Tensor2D, a: string): tf.Tensor2D {
+function tfActivate(h: tf.Tensor, a: string): tf.Tensor {
   switch (a) {
     case 'linear': return h;
     case 'relu': return tf.relu(h);
@@ -146,21 +146,21 @@ function tfActivate(h: tf.Tensor2D, a: string): tf.Tensor2D {
  *   Bernoulli −log p = Σ softplus(ℓ) − xℓ;  Gaussian −log p = ½ Σ log 2π + s + (x−m)² e^{−s};
  *   KL = −½ Σ (1 + log σ² − μ² − σ²);  loss = mean_b(nll + β·KL).
  */
-function tfTerms(c: VaeConfig, P: Record<string, tf.Tensor>, x: tf.Tensor2D, eps: tf.Tensor2D): Record<(typeof TERMS)[number], tf.Scalar> {
-  const dense = (h: tf.Tensor2D, prefix: string): tf.Tensor2D => tf.add(tf.matMul(h, P[`${prefix}.W`] as tf.Tensor2D), P[`${prefix}.b`]!);
+function tfTerms(c: VaeConfig, P: Record<string, tf.Tensor>, x: tf.Tensor, eps: tf.Tensor): Record<(typeof TERMS)[number], tf.Tensor> {
+  const dense = (h: tf.Tensor, prefix: string): tf.Tensor => tf.add(tf.matMul(h, P[`${prefix}.W`]!), P[`${prefix}.b`]!);
   let h = x;
   c.hidden.forEach((_, i) => (h = tfActivate(dense(h, `enc.${i}`), c.activation)));
   const mu = dense(h, 'enc.mu');
   const logVar = dense(h, 'enc.logvar');
   const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
   const sizes = [...[...c.hidden].reverse(), inputSize(c)];
-  let d: tf.Tensor2D = z;
+  let d = z;
   sizes.forEach((_, i) => {
     d = dense(d, `dec.${i}`);
     if (i < sizes.length - 1) d = tfActivate(d, c.activation);
   });
-  let nll: tf.Tensor1D;
-  let mean: tf.Tensor2D;
+  let nll: tf.Tensor;
+  let mean: tf.Tensor;
   if (c.likelihood === 'bernoulli') {
     nll = tf.sum(tf.sub(tf.softplus(d), tf.mul(x, d)), 1);
     mean = tf.sigmoid(d);
@@ -170,7 +170,7 @@ function tfTerms(c: VaeConfig, P: Record<string, tf.Tensor>, x: tf.Tensor2D, eps
     nll = tf.mul(tf.sum(perFeature, 1), 0.5);
     mean = d;
   }
-  const kl: tf.Tensor1D = tf.mul(tf.sum(tf.sub(tf.sub(tf.add(logVar, 1), tf.square(mu)), tf.exp(logVar)), 1), -0.5);
+  const kl = tf.mul(tf.sum(tf.sub(tf.sub(tf.add(logVar, 1), tf.square(mu)), tf.exp(logVar)), 1), -0.5);
   return {
     loss: tf.mean(tf.add(nll, tf.mul(kl, c.beta))),
     recon: tf.mean(nll),
@@ -304,7 +304,7 @@ describe('oracle: tfjs itself', () => {
     const ref = new Float64Array([1]);
     const st: RefState = { t: 0, slots: {} };
     for (const g of gs) {
-      opt.applyGradients({ 'oracle.adamcheck': tf.scalar(g) });
+      opt.applyGradients([{ name: 'oracle.adamcheck', tensor: tf.scalar(g) }]);
       st.t++;
       refStep({ kind: 'adam', lr, eps }, st, 'p', ref, Float32Array.of(g));
       expect(Math.abs(p.dataSync()[0]! - ref[0]!)).toBeLessThan(1e-6);
@@ -352,9 +352,36 @@ describe.each(CASES)('VAE $title', ({ raw }) => {
   });
 });
 
-/** Feeds of one step of the compiled training program from explicit state arrays. */
-function stepFeeds(c: VaeConfig, specs: readonly { name: string; shape: readonly number[] }[], state: Arrays, batch: BatchData, lr: number): Record<string, Tensor> {
-  return { ...feedsFor(c, specs, state, batch), [lrInputName('optim')]: new Tensor('float32', Float32Array.of(lr), []) };
+/** The production training step of a single-phase model, as compiled by `compileTraining`. */
+interface CompiledStep {
+  readonly program: Program;
+  /** Model parameters. */
+  readonly params: readonly ParamSpec[];
+  /** Everything the step reads and rewrites: parameters and optimizer state. */
+  readonly stateSpecs: readonly BufferSpec[];
+  /** Name of the learning-rate input. */
+  readonly lrInput: string;
+  release(): Promise<void>;
+}
+
+async function compileStep(model: Vae, cfg: OptimizerConfig): Promise<CompiledStep> {
+  const compiled = await compileTraining(model, cfg, { threads: 1 });
+  expect(compiled.phases.length, 'the VAE trains in one phase').toBe(1);
+  const { program, graph } = compiled.phases[0]!;
+  return {
+    program,
+    params: compiled.params,
+    stateSpecs: compiled.stateSpecs,
+    lrInput: graph.lrInput,
+    release: async () => {
+      await Promise.all([...compiled.phases.map((p) => p.program.release()), compiled.eval.release()]);
+    },
+  };
+}
+
+/** Feeds of one training step from explicit state arrays. */
+function stepFeeds(c: VaeConfig, step: CompiledStep, state: Arrays, batch: BatchData, lr: number): Record<string, Tensor> {
+  return { ...feedsFor(c, step.stateSpecs, state, batch), [step.lrInput]: new Tensor('float32', Float32Array.of(lr), []) };
 }
 
 /** Initial state for a compiled training program: given params, zero optimizer state. */
@@ -369,17 +396,17 @@ describe('Adam training steps vs tf.train.adam(lr, 0.9, 0.999, 1e-8)', () => {
   const steps = 3;
 
   it(`${steps} compiled train steps move every parameter like tfjs Adam on tfjs gradients (same weights, batches, ε)`, async () => {
-    const compiled = await compileTraining(model, { kind: 'adam', lr }, { threads: 1 });
+    const step = await compileStep(model, { kind: 'adam', lr });
     try {
-      const specs = compiled.stateSpecs;
-      const params0 = initParams(compiled.stepGraph.params, 'adam:init');
+      const specs = step.stateSpecs;
+      const params0 = initParams(step.params, 'adam:init');
       let state = initialState(specs, params0);
       const batches = [0, 1, 2].map((k) => makeBatch(c, 8, `adam:batch:${k}`));
 
       // latentkit: ping-pong through the step program by hand.
       const losses: number[] = [];
       for (const batch of batches.slice(0, steps)) {
-        const out = await runToArrays(compiled.step, stepFeeds(c, specs, state, batch, lr));
+        const out = await runToArrays(step.program, stepFeeds(c, step, state, batch, lr));
         losses.push(out['loss']![0]!);
         state = Object.fromEntries(specs.map((s) => [s.name, out[nextName(s.name)]!]));
       }
@@ -387,21 +414,21 @@ describe('Adam training steps vs tf.train.adam(lr, 0.9, 0.999, 1e-8)', () => {
 
       // tfjs: variables + tf.train.adam, gradients from tf.variableGrads on the hand-written model.
       const tag = 'oracle.adam/';
-      const vars = Object.fromEntries(compiled.stepGraph.params.map((s) => [s.name, tf.variable(tf.tensor(params0[s.name]!, [...s.shape]), true, tag + s.name)]));
+      const vars = Object.fromEntries(step.params.map((s) => [s.name, tf.variable(tf.tensor(params0[s.name]!, [...s.shape]), true, tag + s.name)]));
       const opt = tf.train.adam(lr, 0.9, 0.999, 1e-8);
       const tfLosses: number[] = [];
       for (const batch of batches.slice(0, steps)) {
         const { grads, value } = tf.tidy(() => {
           const { x, eps } = tfInputs(c, batch);
-          return tf.variableGrads(() => tfTerms(c, vars, x, eps).loss, Object.values(vars));
+          return tf.variableGrads(() => tfTerms(c, vars, x, eps).loss as tf.Scalar, Object.values(vars));
         });
         tfLosses.push(value.dataSync()[0]!);
-        opt.applyGradients(grads);
+        opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
         tf.dispose([value, ...Object.values(grads)]);
       }
 
       losses.forEach((l, i) => expectScalarClose(`loss at step ${i + 1}`, l, tfLosses[i]!, 2e-6));
-      for (const s of compiled.stepGraph.params) {
+      for (const s of step.params) {
         const p0 = params0[s.name]!;
         const ours = state[s.name]!;
         const theirs = vars[s.name]!.dataSync();
@@ -414,7 +441,7 @@ describe('Adam training steps vs tf.train.adam(lr, 0.9, 0.999, 1e-8)', () => {
       opt.dispose();
       tf.dispose(Object.values(vars));
     } finally {
-      await Promise.all([compiled.step.release(), compiled.eval.release()]);
+      await step.release();
     }
   });
 
@@ -425,23 +452,31 @@ describe('Adam training steps vs tf.train.adam(lr, 0.9, 0.999, 1e-8)', () => {
     const data: Dataset = { name: 'oracle', n, sampleShape: [...c.inputShape], x: rows };
     const trainer = await Trainer.create(model, { batchSize, seed: 11, threads: 1, optimizer: { kind: 'adam', lr } });
     try {
-      const specs = trainer.compiled.stepGraph.params;
+      const specs = trainer.compiled.params;
       const params0 = Object.fromEntries(specs.map((s) => [s.name, trainer.state.get(s.name).slice()]));
 
-      // Record exactly what the trainer feeds its step program (buffers are reused, so copy).
+      // Record exactly what the trainer feeds its training-step program (buffers are reused, so
+      // copy). Step calls are the ones fed a learning rate; evaluation calls are not.
       const fed: { batch: BatchData; lr: number }[] = [];
-      const step = trainer.compiled.step;
-      const run = step.run.bind(step);
-      vi.spyOn(step, 'run').mockImplementation(async (feeds, into) => {
-        const x = feeds['x']!;
-        fed.push({
-          batch: { x: (x.data as Float32Array).slice(), eps: (feeds['noise.eps']!.data as Float32Array).slice(), n: x.dims[0]! },
-          lr: (feeds[lrInputName('optim')]!.data as Float32Array)[0]!,
-        });
-        return run(feeds, into);
+      const run = Program.prototype.run;
+      const spy = vi.spyOn(Program.prototype, 'run').mockImplementation(function (this: Program, feeds, into) {
+        const lrName = 'optim.lr';
+        if (lrName in feeds) {
+          const x = feeds['x']!;
+          fed.push({
+            batch: { x: (x.data as Float32Array).slice(), eps: (feeds['noise.eps']!.data as Float32Array).slice(), n: x.dims[0]! },
+            lr: (feeds[lrName]!.data as Float32Array)[0]!,
+          });
+        }
+        return run.call(this, feeds, into);
       });
 
-      const results = [await trainer.trainEpoch(data, 2), await trainer.trainEpoch(data, 2)];
+      let results: EpochResult[];
+      try {
+        results = [await trainer.trainEpoch(data, 2), await trainer.trainEpoch(data, 2)];
+      } finally {
+        spy.mockRestore();
+      }
       expect(fed.map((f) => f.batch.n)).toEqual([16, 16, 8, 16, 16, 8]);
       expect(fed.every((f) => f.lr === Math.fround(lr))).toBe(true);
       expect(results.map((r) => [r.epoch, r.step])).toEqual([[1, 3], [2, 6]]);
@@ -464,10 +499,10 @@ describe('Adam training steps vs tf.train.adam(lr, 0.9, 0.999, 1e-8)', () => {
       fed.forEach(({ batch }, k) => {
         const { grads, value } = tf.tidy(() => {
           const { x, eps } = tfInputs(c, batch);
-          return tf.variableGrads(() => tfTerms(c, vars, x, eps).loss, Object.values(vars));
+          return tf.variableGrads(() => tfTerms(c, vars, x, eps).loss as tf.Scalar, Object.values(vars));
         });
         epochSums[k < 3 ? 0 : 1]! += value.dataSync()[0]! * batch.n;
-        opt.applyGradients(grads);
+        opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
         tf.dispose([value, ...Object.values(grads)]);
       });
       results.forEach((r, e) => expectScalarClose(`epoch ${e + 1} mean train loss`, r.train['loss']!, epochSums[e]! / n, 1e-5));
@@ -506,10 +541,10 @@ describe('optimizer updates vs plain-JS PyTorch formulas on latentkit gradients'
   ];
 
   it.each(configs)('$title — params and optimizer state after 1, 2 and 3 steps', async ({ cfg }) => {
-    const compiled = await compileTraining(model, cfg, { threads: 1 });
+    const step = await compileStep(model, cfg);
     try {
-      const specs = compiled.stateSpecs;
-      const paramSpecs = compiled.stepGraph.params;
+      const specs = step.stateSpecs;
+      const paramSpecs = step.params;
       // Optimizer state slots are exactly what the formula needs.
       const slotKinds = new Set(specs.filter((s) => s.name.startsWith('optim.') && s.name !== 'optim.step').map((s) => s.name.split('.')[1]));
       const wantSlots = cfg.kind === 'sgd' ? ((cfg.momentum ?? 0) > 0 ? ['buf'] : []) : ['m', 'v'];
@@ -522,7 +557,7 @@ describe('optimizer updates vs plain-JS PyTorch formulas on latentkit gradients'
         const batch = makeBatch(c, 6, `opt:batch:${k}`);
         // latentkit's own gradient at the current parameters (checked against tfjs above).
         const grads = await runToArrays(gp.program, feedsFor(c, gp.params, state, batch));
-        const out = await runToArrays(compiled.step, stepFeeds(c, specs, state, batch, cfg.lr));
+        const out = await runToArrays(step.program, stepFeeds(c, step, state, batch, cfg.lr));
         expectScalarClose('step loss = grad-program loss', out['loss']![0]!, grads['loss']![0]!, 1e-6);
         refState.t++;
         for (const s of paramSpecs) {
@@ -544,7 +579,7 @@ describe('optimizer updates vs plain-JS PyTorch formulas on latentkit gradients'
         for (const slot of Object.keys(refState.slots)) refState.slots[slot] = Float64Array.from(state[`optim.${slot}`]!);
       }
     } finally {
-      await Promise.all([compiled.step.release(), compiled.eval.release()]);
+      await step.release();
     }
   });
 });
