@@ -14,10 +14,18 @@ export interface ModelFamily {
   readonly summary: string;
   readonly schema: z.ZodType<{ family: string }>;
   create(config: unknown): AutoencoderModel;
+  /** Whether a raw config of this family reads labels (then `numClasses` is set from the data). */
+  needsLabels(raw: Readonly<Record<string, unknown>>): boolean;
 }
 
-function family<S extends z.ZodType<{ family: string }>>(name: string, summary: string, schema: S, make: (c: z.infer<S>) => AutoencoderModel): ModelFamily {
-  return { name, summary, schema, create: (raw) => make(schema.parse(raw)) };
+function family<S extends z.ZodType<{ family: string }>>(
+  name: string,
+  summary: string,
+  schema: S,
+  make: (c: z.infer<S>) => AutoencoderModel,
+  needsLabels: (raw: Readonly<Record<string, unknown>>) => boolean = () => false,
+): ModelFamily {
+  return { name, summary, schema, create: (raw) => make(schema.parse(raw)), needsLabels };
 }
 
 export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(

@@ -41,13 +41,13 @@ export interface PhaseSpec {
   readonly lrScale?: number;
 }
 
-export interface AutoencoderModel {
+/** What the trainer needs of a model: its inputs, phases and per-batch terms. */
+export interface TrainableModel {
   /** Registry name, e.g. `vae`. */
   readonly family: string;
   /** Shape of one input sample, e.g. [784]. */
   readonly inputShape: readonly number[];
-  readonly latentDim: number;
-  /** Number of label classes the model conditions on (0 = unconditional). */
+  /** Number of label classes the model reads as one-hot `y` (0 = no labels). */
   readonly numClasses: number;
   /**
    * The phases of a training step. Absent: one phase minimising `loss` over every
@@ -58,6 +58,11 @@ export interface AutoencoderModel {
   readonly trainTerms: readonly string[];
   /** The training objective and metrics for one batch. */
   terms(b: Builder, batch: Batch): Terms;
+}
+
+/** A trainable model with an encoder, a decoder and a prior over its codes. */
+export interface AutoencoderModel extends TrainableModel {
+  readonly latentDim: number;
   /** Encoder: x [B, ...inputShape] → codes. */
   encode(b: Builder, x: Value, y?: Value): Codes;
   /** Decoder: z [B, latent] → x̂ [B, ...inputShape], the mean of p(x|z) in data space. */

@@ -8,6 +8,7 @@
 import type { Graph, Value } from '../graph/graph.js';
 import { ShapeError, formatShape, sameShape } from '../graph/shape.js';
 import type { Initializer } from './init.js';
+import type { Rng } from './rng.js';
 
 export interface ParamSpec {
   readonly name: string;
@@ -17,13 +18,21 @@ export interface ParamSpec {
   readonly group: string;
 }
 
-export type NoiseKind = 'normal' | 'uniform';
+export type NoiseKind = 'normal' | 'uniform' | 'custom';
+
+/**
+ * Fills `out` (count × prod(shape) values, row-major) for one batch; `labels` are the
+ * batch's class ids when the data has labels (e.g. to draw a class's prior component).
+ */
+export type NoiseSampler = (rng: Rng, out: Float32Array, count: number, labels: Int32Array | null) => void;
 
 export interface NoiseSpec {
   readonly name: string;
   /** Shape of one sample's noise; the graph input is [B, ...shape]. */
   readonly shape: readonly number[];
   readonly kind: NoiseKind;
+  /** The sampler of a 'custom' noise. */
+  readonly sample?: NoiseSampler;
 }
 
 /** Where training is when a scheduled scalar is evaluated. */
@@ -83,12 +92,13 @@ export class Builder {
   }
 
   /** A per-batch noise input of shape [B, ...shape], drawn fresh for every step. */
-  noise(local: string, shape: readonly number[], kind: NoiseKind = 'normal'): Value {
+  noise(local: string, shape: readonly number[], kind: NoiseKind | NoiseSampler = 'normal'): Value {
     const name = `noise.${this.name(local)}`;
     const existing = this.top.noises.get(name);
     if (existing) return existing.value;
     const value = this.graph.input(name, ['B', ...shape]);
-    this.top.noises.set(name, { spec: { name, shape: [...shape], kind }, value });
+    const spec: NoiseSpec = typeof kind === 'function' ? { name, shape: [...shape], kind: 'custom', sample: kind } : { name, shape: [...shape], kind };
+    this.top.noises.set(name, { spec, value });
     return value;
   }
 

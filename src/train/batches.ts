@@ -39,6 +39,15 @@ export class BatchFeeder {
     return t;
   }
 
+  private labelBuf: Int32Array = new Int32Array(0);
+
+  private batchLabels(order: Int32Array | null, start: number, count: number): Int32Array {
+    if (this.labelBuf.length < count) this.labelBuf = new Int32Array(count);
+    const out = this.labelBuf.subarray(0, count);
+    for (let i = 0; i < count; i++) out[i] = this.dataset.labels![order ? order[start + i]! : start + i]!;
+    return out;
+  }
+
   /** Feeds for rows `order[start .. start+count)`, with noise drawn from `rng`. */
   fill(order: Int32Array | null, start: number, count: number, rng: Rng): Record<string, Tensor> {
     const t = this.tensors(count);
@@ -49,18 +58,17 @@ export class BatchFeeder {
       const row = order ? order[start + i]! : start + i;
       x.set(src.subarray(row * d, row * d + d), i * d);
     }
+    const labels = this.dataset.labels ? this.batchLabels(order, start, count) : null;
     if (this.numClasses > 0) {
       const y = t['y']!.data as Float32Array;
       y.fill(0);
-      for (let i = 0; i < count; i++) {
-        const row = order ? order[start + i]! : start + i;
-        y[i * this.numClasses + this.dataset.labels![row]!] = 1;
-      }
+      for (let i = 0; i < count; i++) y[i * this.numClasses + labels![i]!] = 1;
     }
     for (const n of this.noises) {
       const buf = t[n.name]!.data as Float32Array;
       if (n.kind === 'normal') rng.fillNormal(buf);
-      else rng.fillUniform(buf);
+      else if (n.kind === 'uniform') rng.fillUniform(buf);
+      else n.sample!(rng, buf, count, labels);
     }
     return t;
   }

@@ -7,25 +7,25 @@
  */
 import { grad } from '../autodiff/grad.js';
 import { Graph, type Value } from '../graph/graph.js';
-import type { AutoencoderModel, Batch, PhaseSpec } from '../models/types.js';
+import type { TrainableModel, Batch, PhaseSpec } from '../models/types.js';
 import { Builder, type NoiseSpec, type ParamSpec, type ScheduleSpec } from '../nn/builder.js';
 import { lrInputName, Optimizer, type OptimizerConfig, type StateSlot } from '../optim/optimizer.js';
 import { type BufferSpec, nextName } from '../runtime/buffers.js';
 import { Program, type RuntimeOptions } from '../runtime/program.js';
 
 /** Declares the batch inputs of a model: x [B, ...inputShape] and, if conditional, one-hot y [B, C]. */
-export function batchInputs(g: Graph, model: AutoencoderModel): Batch {
+export function batchInputs(g: Graph, model: TrainableModel): Batch {
   const x = g.input('x', ['B', ...model.inputShape]);
   return model.numClasses > 0 ? { x, y: g.input('y', ['B', model.numClasses]) } : { x };
 }
 
 /** The model's phases, or the single default phase over all parameters. */
-export function phasesOf(model: AutoencoderModel): readonly PhaseSpec[] {
+export function phasesOf(model: TrainableModel): readonly PhaseSpec[] {
   return model.phases ?? [{ name: 'main', loss: 'loss', groups: [], terms: model.trainTerms }];
 }
 
 /** Optimizer I/O prefix of a phase: `optim` for single-phase models, `optim.<phase>` otherwise. */
-function optimizerPrefix(model: AutoencoderModel, phase: PhaseSpec): string {
+function optimizerPrefix(model: TrainableModel, phase: PhaseSpec): string {
   return model.phases ? `optim.${phase.name}` : 'optim';
 }
 
@@ -43,7 +43,7 @@ export interface StepGraph {
 }
 
 /** One phase of the training step as one graph: terms, gradients of the phase loss and its update. */
-export function buildStepGraph(model: AutoencoderModel, optimizer: OptimizerConfig, phase: PhaseSpec = phasesOf(model)[0]!): StepGraph {
+export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig, phase: PhaseSpec = phasesOf(model)[0]!): StepGraph {
   const g = new Graph();
   const b = new Builder(g, 'train');
   const terms = model.terms(b, batchInputs(g, model));
@@ -88,7 +88,7 @@ export interface EvalGraph {
 }
 
 /** Every term of the model on one batch, without any update. */
-export function buildEvalGraph(model: AutoencoderModel): EvalGraph {
+export function buildEvalGraph(model: TrainableModel): EvalGraph {
   const g = new Graph();
   const b = new Builder(g, 'eval');
   const terms = model.terms(b, batchInputs(g, model));
@@ -121,7 +121,7 @@ function uniqueByName<T extends { name: string }>(xs: readonly T[]): T[] {
   return [...new Map(xs.map((x) => [x.name, x])).values()];
 }
 
-export async function compileTraining(model: AutoencoderModel, optimizer: OptimizerConfig, runtime: RuntimeOptions): Promise<CompiledTraining> {
+export async function compileTraining(model: TrainableModel, optimizer: OptimizerConfig, runtime: RuntimeOptions): Promise<CompiledTraining> {
   const graphs = phasesOf(model).map((p) => buildStepGraph(model, optimizer, p));
   const evalGraph = buildEvalGraph(model);
   const [evalProgram, ...programs] = await Promise.all([

@@ -5,7 +5,7 @@
  * persistence lives in `checkpoint.ts`.
  */
 import type { Dataset } from '../data/dataset.js';
-import type { AutoencoderModel } from '../models/types.js';
+import type { TrainableModel } from '../models/types.js';
 import type { ScheduleAt } from '../nn/builder.js';
 import { Rng, type RngState } from '../nn/rng.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
@@ -77,7 +77,7 @@ export class Trainer {
   private totalSteps = 1;
 
   private constructor(
-    readonly model: AutoencoderModel,
+    readonly model: TrainableModel,
     readonly options: TrainerOptions,
     readonly compiled: CompiledTraining,
   ) {
@@ -94,7 +94,7 @@ export class Trainer {
   }
 
   /** Compiles the model's programs and initialises its parameters from `options.seed`. */
-  static async create(model: AutoencoderModel, options: TrainerOptions): Promise<Trainer> {
+  static async create(model: TrainableModel, options: TrainerOptions): Promise<Trainer> {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batch size must be a positive integer (got ${options.batchSize})`);
     return new Trainer(model, options, await compileTraining(model, options.optimizer, options));
   }

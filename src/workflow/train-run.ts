@@ -71,14 +71,25 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** The model as configured for this data: `inputShape` always comes from the samples. */
+/**
+ * The model as configured for this data: `inputShape` always comes from the samples, and
+ * `numClasses` from the labels for families that read labels.
+ */
 function modelFor(raw: RunConfig['model'], data: Dataset): { model: AutoencoderModel; config: RunConfig['model'] } {
   const family = getFamily(raw.family);
   const inputShape = raw['inputShape'] as number[] | undefined;
   if (inputShape && inputShape.reduce((a, b) => a * b, 1) !== sampleSize(data)) {
     throw new UsageError(`the run's model expects inputs of shape [${inputShape}], but ${data.name} has samples of shape [${data.sampleShape}]`);
   }
-  const config = family.schema.parse({ ...raw, inputShape: inputShape ?? [sampleSize(data)] });
+  const withData: Record<string, unknown> = { ...raw, inputShape: inputShape ?? [sampleSize(data)] };
+  if (family.needsLabels(raw)) {
+    if (!data.labels || !data.numClasses) throw new UsageError(`--model ${raw.family}${raw['conditional'] ? ' --conditional' : ''} needs labels, but ${data.name} has none (for CSV, add a "label" column)`);
+    withData['numClasses'] ??= data.numClasses;
+    const k = withData['numClasses'] as number;
+    const bad = data.labels.findIndex((l) => l < 0 || l >= k);
+    if (bad >= 0) throw new UsageError(`${data.name}: label ${data.labels[bad]} of row ${bad} is out of range [0, ${k})`);
+  }
+  const config = family.schema.parse(withData);
   return { model: family.create(config), config: config as RunConfig['model'] };
 }
 

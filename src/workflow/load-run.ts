@@ -1,0 +1,37 @@
+/**
+ * Opens a finished (or interrupted) run for inference: its model from config.json and its
+ * parameters from checkpoint.safetensors (optimizer state is ignored), with encode/decode
+ * programs compiled over them. Used by `latentkit sample`, `eval` and `export`.
+ */
+import { join } from 'node:path';
+import { getFamily } from '../models/registry.js';
+import type { AutoencoderModel } from '../models/types.js';
+import { Codec, TensorStore } from '../latent/codec.js';
+import { CHECKPOINT_FILE, loadCheckpoint, restoreState } from '../train/checkpoint.js';
+import { buildEvalGraph } from '../train/programs.js';
+import type { RuntimeOptions } from '../runtime/program.js';
+import { readRunConfig, type RunConfig } from './run-dir.js';
+
+export interface LoadedRun {
+  readonly dir: string;
+  readonly config: RunConfig;
+  readonly model: AutoencoderModel;
+  /** The trained parameters by name. */
+  readonly params: TensorStore;
+  /** Completed epochs of the checkpoint. */
+  readonly epoch: number;
+}
+
+export function loadRun(dir: string): LoadedRun {
+  const config = readRunConfig(dir);
+  const model = getFamily(config.model.family).create(config.model);
+  const ckpt = loadCheckpoint(dir);
+  const params = new TensorStore(buildEvalGraph(model).params);
+  restoreState(params, ckpt, join(dir, CHECKPOINT_FILE));
+  return { dir, config, model, params, epoch: ckpt.progress.epoch };
+}
+
+/** A loaded run's encoder/decoder programs. Release the codec when done. */
+export async function openCodec(run: LoadedRun, runtime: RuntimeOptions = {}): Promise<Codec> {
+  return Codec.compile(run.model, run.params, runtime);
+}
