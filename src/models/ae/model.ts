@@ -11,7 +11,7 @@ import type { AeConfig } from './config.js';
 export class Ae implements AutoencoderModel {
   readonly family: string = 'ae';
   readonly numClasses: number = 0;
-  readonly trainTerms: readonly string[] = ['loss'];
+  readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse'];
   readonly net: DenseAutoencoder;
 
   constructor(readonly config: AeConfig) {

@@ -19,7 +19,7 @@ import type { VaeConfig } from './config.js';
 export class Vae implements AutoencoderModel {
   readonly family = 'vae';
   readonly numClasses = 0;
-  readonly trainTerms = ['loss', 'recon', 'kl'] as const;
+  readonly trainTerms = ['loss', 'recon', 'kl', 'mse'] as const;
 
   constructor(readonly config: VaeConfig) {}
 
