@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import { VERSION } from '../workflow/train-run.js';
+import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -13,7 +14,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('autoencoders in TypeScript: train, explore and export')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .addCommand(trainCommand());
+    .addCommand(trainCommand())
+    .addCommand(evalCommand());
   try {
     await program.parseAsync([...argv]);
     return 0;

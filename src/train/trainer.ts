@@ -12,6 +12,7 @@ import type { OptimizerConfig } from '../optim/optimizer.js';
 import { PingPongBuffers } from '../runtime/buffers.js';
 import { Tensor, type RuntimeOptions } from '../runtime/program.js';
 import { BatchFeeder } from './batches.js';
+import { averageOverData } from './evaluate.js';
 import { type CompiledTraining, compileTraining } from './programs.js';
 
 export type TermValues = Record<string, number>;
@@ -166,17 +167,14 @@ export class Trainer {
    * reparameterisation) comes from a generator seeded afresh, so evaluation is repeatable.
    */
   async evaluate(data: Dataset, batchSize = 500): Promise<TermValues> {
-    const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.evalGraph.noises);
-    const rng = new Rng(`${this.options.seed}:eval`);
     this.setSchedules(this.at(Math.max(1, this.epochsDone)));
-    const sums: TermValues = {};
-    for (let start = 0; start < data.n; start += batchSize) {
-      const count = Math.min(batchSize, data.n - start);
-      const out = await this.compiled.eval.run({ ...this.state.feeds(), ...this.schedTensors, ...feeder.fill(null, start, count, rng) });
-      for (const [k, v] of Object.entries(out)) sums[k] = (sums[k] ?? 0) + read(v) * count;
-    }
-    for (const k of Object.keys(sums)) sums[k] = sums[k]! / data.n;
-    return sums;
+    const { evalGraph } = this.compiled;
+    return averageOverData(
+      { program: this.compiled.eval, inputShape: this.model.inputShape, numClasses: this.model.numClasses, noises: evalGraph.noises, feeds: { ...this.state.feeds(), ...this.schedTensors } },
+      data,
+      new Rng(`${this.options.seed}:eval`),
+      batchSize,
+    );
   }
 
   async release(): Promise<void> {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { sampleSize, type Dataset, type Split } from '../data/dataset.js';
 import { loadData } from '../data/load.js';
 import { UsageError } from '../errors.js';
+import { countActiveUnits } from '../latent/active-units.js';
 import { Codec } from '../latent/codec.js';
 import { getFamily } from '../models/registry.js';
 import type { AutoencoderModel } from '../models/types.js';
@@ -100,11 +101,21 @@ function imageSide(data: Dataset): number {
   return side * side === n ? side : 0;
 }
 
-async function writeImageGrids(dir: string, model: AutoencoderModel, trainer: Trainer, test: Dataset, seed: number, threads?: number): Promise<void> {
-  const side = imageSide(test);
-  if (side === 0) return;
+/**
+ * End-of-run artifacts from the trained codec: image grids of reconstructions and prior
+ * samples (for square single-channel images) and, for models with a posterior mean `mu`,
+ * the number of active latent units on the test split.
+ */
+async function finalArtifacts(dir: string, model: AutoencoderModel, trainer: Trainer, test: Dataset, seed: number, threads?: number): Promise<TermValues> {
   const codec = await Codec.compile(model, trainer.state, { threads });
   try {
+    const extra: TermValues = {};
+    if (codec.codeNames.includes('mu')) {
+      const { mu } = await codec.encode(test.x, test.n, test.labels);
+      extra['active_units'] = countActiveUnits(mu!, test.n, model.latentDim);
+    }
+    const side = imageSide(test);
+    if (side === 0) return extra;
     const n = Math.min(32, test.n);
     const d = sampleSize(test);
     const x = test.x.subarray(0, n * d);
@@ -122,6 +133,7 @@ async function writeImageGrids(dir: string, model: AutoencoderModel, trainer: Tr
     const sampleLabels = model.numClasses > 0 ? Int32Array.from({ length: m }, (_, i) => i % model.numClasses) : undefined;
     const samples = await codec.sample(m, new Rng(`${seed}:samples`), sampleLabels);
     writePng(join(dir, 'samples.png'), imageGridPng(samples, m, side, side, { cols: 8, scale: 2 }));
+    return extra;
   } finally {
     await codec.release();
   }
@@ -185,14 +197,14 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       saveCheckpoint(out, trainer.state, trainer.progress, model.family);
       opts.onEpoch?.(last);
     }
-    await writeImageGrids(out, model, trainer, split.test, t.seed, opts.threads);
+    const extra = await finalArtifacts(out, model, trainer, split.test, t.seed, opts.threads);
     return {
       model: model.family,
       epochs: trainer.progress.epoch,
       steps: trainer.progress.step,
       samples_per_sec: trainSamples / trainSeconds,
       train: last!.train,
-      test: last!.test,
+      test: { ...last!.test, ...extra },
       out,
     };
   } finally {

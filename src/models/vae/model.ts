@@ -76,14 +76,43 @@ export class Vae implements AutoencoderModel {
     return { nll: gaussianNll(x, raw, logVar), mean: raw };
   }
 
-  terms(b: Builder, batch: Batch): Terms {
-    const x = this.flat(batch.x);
+  /**
+   * The KL weight: β, or during warm-up β·min(1, (step+1)/(warmup·stepsPerEpoch)),
+   * fed per step as a scheduled scalar. A constant when there is no warm-up.
+   */
+  private klWeight(b: Builder): number | Value {
+    const { beta, klWarmup } = this.config;
+    if (klWarmup === 0) return beta;
+    return b.scheduled('kl_weight', (at) => beta * Math.min(1, (at.step + 1) / (klWarmup * at.stepsPerEpoch)));
+  }
+
+  /** One reparameterised pass: z = μ + σ ⊙ ε, the decoder NLL and the KL, per sample. */
+  private pass(b: Builder, x: Value): { nll: Value; kl: Value; mean: Value; z: Value; eps: Value; logVar: Value } {
     const { mu, logVar } = this.encode(b, x);
     const eps = b.noise('eps', [this.config.latent]);
     const z = op.add(mu!, op.mul(op.exp(op.mul(logVar!, 0.5)), eps));
     const { nll, mean } = this.reconstruction(b, this.decodeRaw(b, z), x);
-    const kl = gaussianKlToStandard(mu!, logVar!);
-    const perSample = this.config.beta === 1 ? op.add(nll, kl) : op.add(nll, op.mul(kl, this.config.beta));
+    return { nll, kl: gaussianKlToStandard(mu!, logVar!), mean, z, eps, logVar: logVar! };
+  }
+
+  /**
+   * log importance weight per sample [B] for one draw z ~ q(z|x):
+   *   log w = log p(x|z) + log N(z; 0, I) − log N(z; μ, σ²)
+   *         = −NLL − ½Σ z² + ½Σ ε² + ½Σ log σ²        (the log 2π terms cancel)
+   * log p(x) ≥ E[log (1/K) Σ_k w_k] (IWAE, Burda et al. 2016, eq. 8).
+   */
+  logImportanceWeight(b: Builder, xIn: Value): Value {
+    const x = this.flat(xIn);
+    const { nll, z, eps, logVar } = this.pass(b, x);
+    const half = (v: Value): Value => op.mul(op.reduceSum(v, [1]), 0.5);
+    return op.add(op.sub(op.neg(nll), half(op.square(z))), op.add(half(op.square(eps)), half(logVar)));
+  }
+
+  terms(b: Builder, batch: Batch): Terms {
+    const x = this.flat(batch.x);
+    const { nll, kl, mean } = this.pass(b, x);
+    const w = this.klWeight(b);
+    const perSample = w === 1 ? op.add(nll, kl) : op.add(nll, op.mul(kl, w));
     return {
       loss: batchMean(perSample),
       recon: batchMean(nll),

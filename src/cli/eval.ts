@@ -1,0 +1,28 @@
+/**
+ * `latentkit eval <run>`: test-split terms of a saved run, active units, and `--iw K` for
+ * the importance-weighted log-likelihood bound.
+ */
+import { Command } from 'commander';
+import { evalRun } from '../workflow/eval-run.js';
+import { nonNegativeInt, positiveInt } from './flags.js';
+
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description("evaluate a run on a test split: every loss term, active units, and the IWAE bound with --iw")
+    .argument('<run>', 'run directory')
+    .option('--data <spec>', "data to evaluate on (default: the run's)")
+    .option('--data-dir <dir>', 'folder of the Fashion-MNIST IDX files')
+    .option('--iw <k>', 'importance samples for the IWAE bound on −log p(x) (e.g. 100)', positiveInt)
+    .option('--seed <n>', 'seed of the evaluation noise (default 0)', nonNegativeInt)
+    .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, f: { data?: string; dataDir?: string; iw?: number; seed?: number; threads?: number; json?: boolean }) => {
+      const summary = await evalRun({ dir, data: f.data, dataDir: f.dataDir, iw: f.iw, seed: f.seed, threads: f.threads });
+      if (f.json) {
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        return;
+      }
+      process.stdout.write(`${summary.model} ${summary.run} on ${summary.data} test (${summary.samples} samples)\n`);
+      for (const [k, v] of Object.entries(summary.test)) process.stdout.write(`  ${k.padEnd(18)} ${Number.isInteger(v) ? v : v.toFixed(4)}\n`);
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * Configuration of the sparse autoencoder (Ng, CS294A lecture notes "Sparse autoencoder";
+ * Goodfellow, Bengio & Courville, Deep Learning, sec. 14.2.1). The dense AE body and its
+ * fields are shared with `ae`; the family defaults to a sigmoid code of 128 units, and the
+ * extra keys choose the penalty on the code activations (`--penalty`, `--lambda`, `--rho`).
+ */
+import { z } from 'zod';
+import { denseAeFields, refineDenseAe } from '../common/dense-ae.js';
+
+export const SPARSITY_PENALTIES = ['l1', 'kl'] as const;
+export type SparsityPenalty = (typeof SPARSITY_PENALTIES)[number];
+
+const inUnitInterval = (iss: { input?: unknown }): string => `must be in (0, 1) (got ${String(iss.input)})`;
+
+export const sparseConfigSchema = z
+  .object({
+    family: z.literal('sparse').default('sparse'),
+    ...denseAeFields,
+    /** Code size: wider than the ae default, since only a few units are meant to be active at once. */
+    latent: denseAeFields.latent.default(128),
+    /** A sigmoid code: activations in (0, 1), as the kl penalty's Bernoulli view of each unit needs. */
+    codeActivation: denseAeFields.codeActivation.default('sigmoid'),
+    /** `l1`: λ·Σ_j |a_j| per sample; `kl`: λ·Σ_j KL(ρ ‖ ρ̂_j) with ρ̂_j the batch-mean activation of unit j. */
+    penalty: z.enum(SPARSITY_PENALTIES, { error: (iss) => `must be one of ${SPARSITY_PENALTIES.join(', ')} (got ${String(iss.input)})` }).default('kl'),
+    /** Penalty weight λ ≥ 0 (0 = a plain AE with the same code). */
+    lambda: z
+      .number({ error: (iss) => `must be a number (got ${String(iss.input)})` })
+      .min(0, { error: (iss) => `must be non-negative (got ${String(iss.input)})` })
+      .default(0.5),
+    /** Target mean activation ρ of each code unit (kl penalty). */
+    rho: z
+      .number({ error: (iss) => `must be a number (got ${String(iss.input)})` })
+      .gt(0, { error: inUnitInterval })
+      .lt(1, { error: inUnitInterval })
+      .default(0.05),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    refineDenseAe(c, ctx);
+    if (c.penalty === 'kl' && c.codeActivation !== 'sigmoid') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['codeActivation'],
+        message: `the kl sparsity penalty needs a sigmoid code (activations in (0, 1)), got ${c.codeActivation}; use --code-activation sigmoid or --penalty l1`,
+      });
+    }
+  });
+
+export type SparseConfig = Readonly<z.infer<typeof sparseConfigSchema>>;
