@@ -6,6 +6,12 @@ import { z } from 'zod';
 import type { AutoencoderModel } from './types.js';
 import { aeConfigSchema } from './ae/config.js';
 import { Ae } from './ae/model.js';
+import { caeConfigSchema } from './cae/config.js';
+import { Cae } from './cae/model.js';
+import { daeConfigSchema } from './dae/config.js';
+import { Dae } from './dae/model.js';
+import { sparseConfigSchema } from './sparse/config.js';
+import { SparseAe } from './sparse/model.js';
 import { vaeConfigSchema } from './vae/config.js';
 import { Vae } from './vae/model.js';
 
@@ -31,6 +37,9 @@ function family<S extends z.ZodType<{ family: string }>>(
 export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
   [
     family('ae', 'vanilla autoencoder (MLP of any depth, tied weights optional, MSE or BCE)', aeConfigSchema, (c) => new Ae(c)),
+    family('dae', 'denoising autoencoder (gaussian, masking or salt-and-pepper corruption of the input)', daeConfigSchema, (c) => new Dae(c)),
+    family('sparse', 'sparse autoencoder (L1 or KL(ρ‖ρ̂) penalty on the code activations)', sparseConfigSchema, (c) => new SparseAe(c)),
+    family('cae', 'contractive autoencoder (λ‖J_f(x)‖_F² penalty; closed form or autodiff Jacobian)', caeConfigSchema, (c) => new Cae(c)),
     family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c)),
   ].map((f) => [f.name, f]),
 );

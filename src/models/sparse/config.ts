@@ -17,9 +17,9 @@ export const sparseConfigSchema = z
     family: z.literal('sparse').default('sparse'),
     ...denseAeFields,
     /** Code size: wider than the ae default, since only a few units are meant to be active at once. */
-    latent: denseAeFields.latent.default(128),
+    latent: denseAeFields.latent.unwrap().default(128),
     /** A sigmoid code: activations in (0, 1), as the kl penalty's Bernoulli view of each unit needs. */
-    codeActivation: denseAeFields.codeActivation.default('sigmoid'),
+    codeActivation: denseAeFields.codeActivation.unwrap().default('sigmoid'),
     /** `l1`: λ·Σ_j |a_j| per sample; `kl`: λ·Σ_j KL(ρ ‖ ρ̂_j) with ρ̂_j the batch-mean activation of unit j. */
     penalty: z.enum(SPARSITY_PENALTIES, { error: (iss) => `must be one of ${SPARSITY_PENALTIES.join(', ')} (got ${String(iss.input)})` }).default('kl'),
     /** Penalty weight λ ≥ 0 (0 = a plain AE with the same code). */

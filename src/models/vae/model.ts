@@ -5,6 +5,8 @@
  *   reparam  z = μ + exp(½ log σ²) ⊙ ε,  ε ~ N(0, I) (a per-batch noise input)
  *   decoder  ℓ = MLP(z) (logits for Bernoulli, mean for Gaussian)          [B, D]
  *   loss     = mean_b [ −log p(x|z) + β · KL(q(z|x) ‖ N(0, I)) ]           (negative ELBO for β = 1)
+ * Given a one-hot label y [B, C] (the conditional VAE, ../cvae), the encoder reads x ⊕ y and
+ * the decoder z ⊕ y: q(z|x, y), p(x|z, y) (Sohn et al. 2015).
  */
 import type { Value } from '../../graph/graph.js';
 import * as op from '../../graph/ops.js';
@@ -43,25 +45,26 @@ export class Vae implements AutoencoderModel {
     return { activation: this.config.activation as Activation, init: this.config.init };
   }
 
-  encode(b: Builder, x: Value): Codes {
+  encode(b: Builder, x: Value, y?: Value): Codes {
     const e = b.scope('enc');
-    const h = activate(mlp(e, this.flat(x), this.config.hidden, this.layerOpts()), this.config.activation as Activation);
+    const input = y ? op.concat([this.flat(x), y], 1) : this.flat(x);
+    const h = activate(mlp(e, input, this.config.hidden, this.layerOpts()), this.config.activation as Activation);
     const mu = dense(e.scope('mu'), h, this.config.latent, { init: this.config.init });
     const logVar = dense(e.scope('logvar'), h, this.config.latent, { init: this.config.init });
     return { z: mu, mu, logVar };
   }
 
   /** Decoder output before the mean link: logits (Bernoulli) or the mean itself (Gaussian), [B, D]. */
-  private decodeRaw(b: Builder, z: Value): Value {
-    return mlp(b.scope('dec'), z, [...[...this.config.hidden].reverse(), this.inputSize], this.layerOpts());
+  private decodeRaw(b: Builder, z: Value, y?: Value): Value {
+    return mlp(b.scope('dec'), y ? op.concat([z, y], 1) : z, [...[...this.config.hidden].reverse(), this.inputSize], this.layerOpts());
   }
 
   private unflat(x: Value): Value {
     return this.config.inputShape.length === 1 ? x : op.reshape(x, ['B', ...this.config.inputShape]);
   }
 
-  decode(b: Builder, z: Value): Value {
-    const raw = this.decodeRaw(b, z);
+  decode(b: Builder, z: Value, y?: Value): Value {
+    const raw = this.decodeRaw(b, z, y);
     return this.unflat(this.config.likelihood === 'bernoulli' ? op.sigmoid(raw) : raw);
   }
 
@@ -87,11 +90,11 @@ export class Vae implements AutoencoderModel {
   }
 
   /** One reparameterised pass: z = μ + σ ⊙ ε, the decoder NLL and the KL, per sample. */
-  private pass(b: Builder, x: Value): { nll: Value; kl: Value; mean: Value; z: Value; eps: Value; logVar: Value } {
-    const { mu, logVar } = this.encode(b, x);
+  private pass(b: Builder, x: Value, y?: Value): { nll: Value; kl: Value; mean: Value; z: Value; eps: Value; logVar: Value } {
+    const { mu, logVar } = this.encode(b, x, y);
     const eps = b.noise('eps', [this.config.latent]);
     const z = op.add(mu!, op.mul(op.exp(op.mul(logVar!, 0.5)), eps));
-    const { nll, mean } = this.reconstruction(b, this.decodeRaw(b, z), x);
+    const { nll, mean } = this.reconstruction(b, this.decodeRaw(b, z, y), x);
     return { nll, kl: gaussianKlToStandard(mu!, logVar!), mean, z, eps, logVar: logVar! };
   }
 
@@ -101,16 +104,16 @@ export class Vae implements AutoencoderModel {
    *         = −NLL − ½Σ z² + ½Σ ε² + ½Σ log σ²        (the log 2π terms cancel)
    * log p(x) ≥ E[log (1/K) Σ_k w_k] (IWAE, Burda et al. 2016, eq. 8).
    */
-  logImportanceWeight(b: Builder, xIn: Value): Value {
+  logImportanceWeight(b: Builder, xIn: Value, y?: Value): Value {
     const x = this.flat(xIn);
-    const { nll, z, eps, logVar } = this.pass(b, x);
+    const { nll, z, eps, logVar } = this.pass(b, x, y);
     const half = (v: Value): Value => op.mul(op.reduceSum(v, [1]), 0.5);
     return op.add(op.sub(op.neg(nll), half(op.square(z))), op.add(half(op.square(eps)), half(logVar)));
   }
 
   terms(b: Builder, batch: Batch): Terms {
     const x = this.flat(batch.x);
-    const { nll, kl, mean } = this.pass(b, x);
+    const { nll, kl, mean } = this.pass(b, x, batch.y);
     const w = this.klWeight(b);
     const perSample = w === 1 ? op.add(nll, kl) : op.add(nll, op.mul(kl, w));
     return {

@@ -1,0 +1,117 @@
+/**
+ * Contractive autoencoder (Rifai, Vincent, Muller, Glorot & Bengio 2011, "Contractive
+ * auto-encoders: explicit invariance during feature extraction", ICML, eq. 1):
+ *
+ *   loss = mean_b [ L(x, dec(f(x))) + λ·‖J_f(x)‖_F² ],   J_f(x) = ∂f(x)/∂x  [J × D]
+ *
+ * with f the encoder (x → code). ‖J‖_F² is computed
+ *   exact     for one sigmoid layer h = σ(xW + b), W [D, J] (Rifai et al., sec. 4):
+ *             ‖J‖_F² = Σ_j (h_j(1−h_j))² Σ_i W_ij²
+ *   autodiff  for any encoder: row j of every sample's Jacobian is the vector-Jacobian
+ *             product of the code with the one-hot seed e_j (one reverse pass per code
+ *             unit), ‖J‖_F² = Σ_j ‖e_jᵀ J‖². The training step differentiates through these
+ *             gradient graphs (second order).
+ * Terms: `loss`, `recon`, `mse`, `contractive` (mean_b ‖J‖_F², unweighted, so
+ * loss = recon + λ·contractive) and `jacobian_norm` (mean_b ‖J‖_F).
+ */
+import { grad } from '../../autodiff/grad.js';
+import type { Value } from '../../graph/graph.js';
+import * as op from '../../graph/ops.js';
+import type { Builder } from '../../nn/builder.js';
+import { initializerFor } from '../../nn/init.js';
+import { batchMean } from '../../losses/reconstruction.js';
+import { DenseAutoencoder } from '../common/dense-ae.js';
+import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
+import { type CaeConfig, exactApplies } from './config.js';
+
+/**
+ * ‖J‖_F² per sample [B] of a single sigmoid layer h = σ(xW + b), from its output h [B, J]
+ * and weight W [D, J]: Σ_j (h_j(1−h_j))² Σ_i W_ij² (Rifai et al. 2011, sec. 4).
+ */
+export function contractiveExact(h: Value, W: Value): Value {
+  const slope = op.square(op.mul(h, op.sub(1, h)));
+  return op.reduceSum(op.mul(slope, op.reduceSum(op.square(W), [0])), [1]);
+}
+
+/**
+ * ‖∂code/∂x‖_F² per sample [B] for any encoder, by one VJP per code unit: with seed e_j
+ * (one-hot [1, J] broadcast over the batch), grad(code, x, e_j) is row j of every sample's
+ * Jacobian [B, D]; the squares are summed over D and j. `x` must be the graph value the
+ * encoder consumed.
+ */
+export function contractiveAutodiff(code: Value, x: Value): Value {
+  const J = code.shape[1];
+  if (code.rank !== 2 || typeof J !== 'number') throw new Error(`contractiveAutodiff: expected a [B, J] code, got ${code}`);
+  const g = code.graph;
+  let total: Value | undefined;
+  for (let j = 0; j < J; j++) {
+    const oneHot = new Float32Array(J);
+    oneHot[j] = 1;
+    const [row] = grad(code, [x], op.expandAs(g.constant(oneHot, [1, J]), code));
+    const sq = op.reduceSum(op.square(row!), [1]);
+    total = total ? op.add(total, sq) : sq;
+  }
+  return total!;
+}
+
+export class Cae implements AutoencoderModel {
+  readonly family: string = 'cae';
+  readonly numClasses: number = 0;
+  readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse', 'contractive'];
+  readonly net: DenseAutoencoder;
+
+  constructor(readonly config: CaeConfig) {
+    this.net = new DenseAutoencoder(config);
+  }
+
+  get inputShape(): readonly number[] {
+    return this.config.inputShape;
+  }
+
+  get latentDim(): number {
+    return this.config.latent;
+  }
+
+  /** Whether ‖J‖² uses the closed form (`exact`, or `auto` on a single sigmoid layer). */
+  get exact(): boolean {
+    return this.config.jacobian === 'exact' || (this.config.jacobian === 'auto' && exactApplies(this.config));
+  }
+
+  encode(b: Builder, x: Value): Codes {
+    return { z: this.net.encode(b, x).code };
+  }
+
+  decode(b: Builder, z: Value): Value {
+    return this.net.decode(b, z);
+  }
+
+  samplePrior(b: Builder): Value {
+    return b.noise('prior', [this.config.latent]);
+  }
+
+  /** ‖J_f(x)‖_F² per sample [B] for the flat input x the encoder consumed and its code. */
+  jacobianSquaredNorm(b: Builder, x: Value, code: Value): Value {
+    if (!this.exact) return contractiveAutodiff(code, x);
+    const D = this.net.inputSize;
+    // The encoder's only weight, re-used by name (the builder returns the declared parameter).
+    const W = b.scope('enc').scope('0').param('W', [D, this.config.latent], initializerFor(this.config.init, D));
+    return contractiveExact(code, W);
+  }
+
+  terms(b: Builder, batch: Batch): Terms {
+    const x = this.net.flat(batch.x);
+    const code = this.net.encode(b, x).code;
+    const raw = this.net.decodeRaw(b, code);
+    const recon = batchMean(this.net.reconstructionLoss(raw, x));
+    const jac2 = this.jacobianSquaredNorm(b, x, code);
+    const contractive = batchMean(jac2);
+    const { lambda } = this.config;
+    return {
+      loss: lambda === 0 ? recon : op.add(recon, op.mul(contractive, lambda)),
+      recon,
+      mse: this.net.mse(raw, x),
+      contractive,
+      jacobian_norm: batchMean(op.sqrt(jac2)),
+    };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Sparse autoencoder: a dense AE whose code activations a = enc(x) [B, J] are pushed
+ * towards zero by a penalty Ω(a) of weight λ (Goodfellow, Bengio & Courville, Deep
+ * Learning, sec. 14.2.1; Ng, CS294A lecture notes "Sparse autoencoder", sec. 2.2):
+ *
+ *   loss = mean_b L(x, dec(a)) + λ·Ω
+ *   l1   Ω = mean_b Σ_j |a_bj|                                   (Laplace-prior view, DL eq. 14.6)
+ *   kl   Ω = Σ_j KL(ρ ‖ ρ̂_j),  ρ̂_j = mean_b a_bj   (a batch statistic, as in Ng's notes)
+ *        KL(ρ ‖ ρ̂) = ρ log(ρ/ρ̂) + (1−ρ) log((1−ρ)/(1−ρ̂)),  ρ̂ clipped into [1e-6, 1−1e-6]
+ *
+ * Terms: `loss`, `recon`, `mse`, `sparsity` (Ω, unweighted, so loss = recon + λ·sparsity),
+ * `mean_activation` (mean of a over batch and units) and `active_fraction` (fraction of
+ * code activations above ACTIVE_THRESHOLD). Under kl the eval value of `sparsity` uses ρ̂
+ * of each eval batch, so it depends a little on the eval batch size.
+ */
+import type { Value } from '../../graph/graph.js';
+import * as op from '../../graph/ops.js';
+import type { Builder } from '../../nn/builder.js';
+import { batchMean } from '../../losses/reconstruction.js';
+import { DenseAutoencoder } from '../common/dense-ae.js';
+import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
+import type { SparseConfig } from './config.js';
+
+/**
+ * A code unit counts as active above 0.1: twice the default target ρ = 0.05 and well below
+ * a sigmoid's midpoint 0.5, so it separates "near off" from "firing" for sigmoid codes.
+ */
+export const ACTIVE_THRESHOLD = 0.1;
+
+/** Bounds of ρ̂ inside the logs of the KL penalty. */
+const RHO_HAT_EPS = 1e-6;
+
+/** L1 activity penalty Σ_j |a_j| per sample [B] of codes a [B, J]. */
+export function l1Activity(a: Value): Value {
+  return op.reduceSum(op.abs(a), [1]);
+}
+
+/**
+ * KL sparsity penalty Σ_j KL(ρ ‖ ρ̂_j) (a scalar) of sigmoid codes a [B, J], with ρ̂_j the
+ * batch mean of unit j clipped into [1e-6, 1−1e-6]:
+ *   KL(ρ ‖ ρ̂) = ρ log(ρ/ρ̂) + (1−ρ) log((1−ρ)/(1−ρ̂))   (Ng, CS294A notes, sec. 2.2).
+ */
+export function klSparsity(a: Value, rho: number): Value {
+  const rhoHat = op.clip(op.reduceMean(a, [0]), RHO_HAT_EPS, 1 - RHO_HAT_EPS);
+  const entropyPart = rho * Math.log(rho) + (1 - rho) * Math.log(1 - rho);
+  const cross = op.add(op.mul(op.log(rhoHat), rho), op.mul(op.log(op.sub(1, rhoHat)), 1 - rho));
+  return op.reduceSum(op.sub(entropyPart, cross), [0]);
+}
+
+export class SparseAe implements AutoencoderModel {
+  readonly family: string = 'sparse';
+  readonly numClasses: number = 0;
+  readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse', 'sparsity', 'mean_activation', 'active_fraction'];
+  readonly net: DenseAutoencoder;
+
+  constructor(readonly config: SparseConfig) {
+    this.net = new DenseAutoencoder(config);
+  }
+
+  get inputShape(): readonly number[] {
+    return this.config.inputShape;
+  }
+
+  get latentDim(): number {
+    return this.config.latent;
+  }
+
+  encode(b: Builder, x: Value): Codes {
+    return { z: this.net.encode(b, x).code };
+  }
+
+  decode(b: Builder, z: Value): Value {
+    return this.net.decode(b, z);
+  }
+
+  samplePrior(b: Builder): Value {
+    return b.noise('prior', [this.config.latent]);
+  }
+
+  /** Ω of codes a [B, J] under the configured penalty (a scalar). */
+  penalty(a: Value): Value {
+    return this.config.penalty === 'l1' ? batchMean(l1Activity(a)) : klSparsity(a, this.config.rho);
+  }
+
+  terms(b: Builder, batch: Batch): Terms {
+    const x = this.net.flat(batch.x);
+    const a = this.net.encode(b, x).code;
+    const raw = this.net.decodeRaw(b, a);
+    const recon = batchMean(this.net.reconstructionLoss(raw, x));
+    const sparsity = this.penalty(a);
+    const { lambda } = this.config;
+    return {
+      loss: lambda === 0 ? recon : op.add(recon, op.mul(sparsity, lambda)),
+      recon,
+      mse: this.net.mse(raw, x),
+      sparsity,
+      mean_activation: op.reduceMean(a),
+      active_fraction: op.reduceMean(op.cast(op.greater(a, ACTIVE_THRESHOLD), 'float32')),
+    };
+  }
+}
