@@ -2,14 +2,15 @@
 // Bernoulli decoder, Adam 1e-3, batch 128) on random and on real (Fashion-MNIST) data:
 //   latentkit  — the whole library path (bench/latentkit_vae.mjs)
 //   handbuilt  — the same step as a hand-written graph, run by ONNX Runtime (bench/handbuilt_vae.mjs)
-//   pytorch    — Debian python3-torch on OpenBLAS (bench/peers/pytorch_vae.py), if importable
+//   pytorch    — Debian python3-torch on OpenBLAS (bench/peers/pytorch_vae.py), if importable;
+//   pytorch-skx — the same with OPENBLAS_CORETYPE=SkylakeX on AVX-512 machines (its fastest setting)
 //   tfjs-wasm  — @tensorflow/tfjs-backend-wasm (bench/peers/tfjs_vae.mjs), on fewer samples: it is slow
 // Engines run as separate processes, interleaved round by round, so machine noise hits all
 // of them alike; each figure is the median over rounds. Prints a table (stderr) and one JSON
 // object (stdout), and writes it to bench/out/.
 // Usage: node bench/vae.mjs [--rounds 3] [--threads 2] [--epochs 2] [--skip tfjs-wasm,pytorch]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -40,7 +41,13 @@ function engines(data) {
     { name: 'handbuilt', cmd: 'node', args: ['bench/handbuilt_vae.mjs', ...common, ...limit] },
   ];
   if (hasTorch()) {
-    list.push({ name: 'pytorch', cmd: 'env', args: ['-u', 'OPENBLAS_CORETYPE', '-u', 'OPENBLAS_L2_SIZE', '/usr/bin/python3', 'bench/peers/pytorch_vae.py', ...common, ...limit] });
+    const py = ['/usr/bin/python3', 'bench/peers/pytorch_vae.py', ...common, ...limit];
+    list.push({ name: 'pytorch', cmd: 'env', args: ['-u', 'OPENBLAS_CORETYPE', '-u', 'OPENBLAS_L2_SIZE', ...py] });
+    // OpenBLAS 0.3.21 does not recognise this VM's CPU model and falls back to generic
+    // Prescott kernels; on AVX-512 hardware, forcing SkylakeX kernels is PyTorch at its best.
+    if (/\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) {
+      list.push({ name: 'pytorch-skx', cmd: 'env', args: ['-u', 'OPENBLAS_L2_SIZE', 'OPENBLAS_CORETYPE=SkylakeX', ...py] });
+    }
   } else {
     process.stderr.write('pytorch: /usr/bin/python3 cannot import torch; skipped (bench/run.sh installs python3-torch)\n');
   }

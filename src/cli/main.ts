@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import { VERSION } from '../workflow/train-run.js';
 import { evalCommand } from './eval.js';
+import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -15,7 +16,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(trainCommand())
-    .addCommand(evalCommand());
+    .addCommand(evalCommand())
+    .addCommand(sampleCommand());
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -5,7 +5,7 @@
  */
 import { Graph } from '../graph/graph.js';
 import type { AutoencoderModel } from '../models/types.js';
-import { Builder } from '../nn/builder.js';
+import { Builder, type NoiseSpec } from '../nn/builder.js';
 import type { Rng } from '../nn/rng.js';
 import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
 
@@ -43,13 +43,17 @@ export class Codec {
     private readonly decoder: Program,
     readonly codeNames: readonly string[],
     readonly batchSize: number,
+    private readonly runtime: RuntimeOptions,
   ) {}
+
+  /** The prior-sampling program, compiled on first use. */
+  private prior: Promise<{ program: Program; noises: readonly NoiseSpec[] }> | undefined;
 
   /** Builds and compiles the encoder (x → codes) and decoder (z → x̂) graphs. */
   static async compile(model: AutoencoderModel, params: ParamSource, runtime: RuntimeOptions = {}, batchSize = 500): Promise<Codec> {
     const { encode, decode } = buildCodecGraphs(model);
     const [enc, dec] = await Promise.all([Program.compile(`${model.family}.encode`, encode, runtime), Program.compile(`${model.family}.decode`, decode, runtime)]);
-    return new Codec(model, params, enc, dec, Object.keys(encode), batchSize);
+    return new Codec(model, params, enc, dec, Object.keys(encode), batchSize, runtime);
   }
 
   private get inputSize(): number {
@@ -61,7 +65,11 @@ export class Codec {
     if (c === 0) return {};
     if (!labels) throw new Error(`model ${this.model.family} is conditional: labels are required`);
     const y = new Float32Array(count * c);
-    for (let i = 0; i < count; i++) y[i * c + labels[start + i]!] = 1;
+    for (let i = 0; i < count; i++) {
+      const l = labels[start + i]!;
+      if (!(Number.isInteger(l) && l >= 0 && l < c)) throw new RangeError(`model ${this.model.family}: label ${l} is outside [0, ${c})`);
+      y[i * c + l] = 1;
+    }
     return { y: new Tensor('float32', y, [count, c]) };
   }
 
@@ -99,13 +107,41 @@ export class Codec {
     return this.decode((await this.encode(x, n, labels))['z']!, n, labels);
   }
 
-  /** `n` samples decoded from the prior N(0, I). */
+  /**
+   * `n` codes z ~ p(z) (n × latent), drawn by the model's own `samplePrior` graph from noise
+   * filled by `rng` (N(0, I) for the VAE and AE, a mixture or a uniform for an AAE). Labels
+   * (one per code) select the class of a conditional model; a conditional prior draws each
+   * code from its class's component.
+   */
+  async samplePrior(n: number, rng: Rng, labels?: Int32Array): Promise<Float32Array> {
+    if (this.model.numClasses > 0 && !labels) throw new Error(`model ${this.model.family} is conditional: labels are required`);
+    if (labels && labels.length < n) throw new RangeError(`samplePrior: ${labels.length} labels for ${n} codes`);
+    const { program, noises } = await (this.prior ??= compilePrior(this.model, this.runtime));
+    const parts: Float32Array[] = [];
+    for (let s = 0; s < n; s += this.batchSize) {
+      const count = Math.min(this.batchSize, n - s);
+      const batchLabels = labels?.subarray(s, s + count) ?? null;
+      const feeds: Record<string, Tensor> = {};
+      for (const spec of noises) {
+        const buf = new Float32Array(count * spec.shape.reduce((a, b) => a * b, 1));
+        if (spec.kind === 'normal') rng.fillNormal(buf);
+        else if (spec.kind === 'uniform') rng.fillUniform(buf);
+        else spec.sample!(rng, buf, count, batchLabels);
+        feeds[spec.name] = new Tensor('float32', buf, [count, ...spec.shape]);
+      }
+      parts.push((await program.run({ ...this.params.feeds(), ...feeds }))['z']!.data as Float32Array);
+    }
+    return concatArrays(parts);
+  }
+
+  /** `n` samples decoded from codes drawn from the model's prior (see `samplePrior`). */
   async sample(n: number, rng: Rng, labels?: Int32Array): Promise<Float32Array> {
-    return this.decode(rng.fillNormal(new Float32Array(n * this.model.latentDim)), n, labels);
+    return this.decode(await this.samplePrior(n, rng, labels), n, labels);
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.encoder.release(), this.decoder.release()]);
+    const prior = this.prior ? [this.prior.then((p) => p.program.release())] : [];
+    await Promise.all([this.encoder.release(), this.decoder.release(), ...prior]);
   }
 }
 
@@ -121,6 +157,18 @@ export function buildCodecGraphs(model: AutoencoderModel): { encode: Record<stri
   const z = gd.input('z', ['B', model.latentDim]);
   const yd = model.numClasses > 0 ? gd.input('y', ['B', model.numClasses]) : undefined;
   return { encode: { ...codes }, decode: { xhat: model.decode(bd, z, yd) } };
+}
+
+/** The model's prior as a graph: noise inputs (filled per batch) → z [B, latent]. */
+export function buildPriorGraph(model: AutoencoderModel): { z: import('../graph/graph.js').Value; noises: readonly NoiseSpec[] } {
+  const b = new Builder(new Graph(), 'eval');
+  const z = model.samplePrior(b);
+  return { z, noises: [...b.noises.values()].map((n) => n.spec) };
+}
+
+async function compilePrior(model: AutoencoderModel, runtime: RuntimeOptions): Promise<{ program: Program; noises: readonly NoiseSpec[] }> {
+  const { z, noises } = buildPriorGraph(model);
+  return { program: await Program.compile(`${model.family}.prior`, { z }, runtime), noises };
 }
 
 function concatArrays(parts: readonly Float32Array[]): Float32Array {

@@ -14,6 +14,10 @@ import { sparseConfigSchema } from './sparse/config.js';
 import { SparseAe } from './sparse/model.js';
 import { vaeConfigSchema } from './vae/config.js';
 import { Vae } from './vae/model.js';
+import { cvaeConfigSchema } from './cvae/config.js';
+import { Cvae } from './cvae/model.js';
+import { aaeConfigSchema } from './aae/config.js';
+import { Aae } from './aae/model.js';
 
 export interface ModelFamily {
   readonly name: string;
@@ -41,6 +45,8 @@ export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
     family('sparse', 'sparse autoencoder (L1 or KL(ρ‖ρ̂) penalty on the code activations)', sparseConfigSchema, (c) => new SparseAe(c)),
     family('cae', 'contractive autoencoder (λ‖J_f(x)‖_F² penalty; closed form or autodiff Jacobian)', caeConfigSchema, (c) => new Cae(c)),
     family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c)),
+    family('cvae', 'conditional VAE (one-hot label joined to the encoder and decoder inputs)', cvaeConfigSchema, (c) => new Cvae(c), () => true),
+    family('aae', 'adversarial autoencoder (normal, mixture or uniform prior; --conditional: class-owned mixture components)', aaeConfigSchema, (c) => new Aae(c), (raw) => raw['conditional'] === true),
   ].map((f) => [f.name, f]),
 );
 

@@ -8,25 +8,67 @@
  *   decoder  ℓ = MLP(z ⊕ y)                                                 p(x|z, y)
  *   loss     = mean_b [ −log p(x|z, y) + β · KL(q(z|x, y) ‖ N(0, I)) ]
  *
- * Parameters are named as in the VAE (`enc.*`, `dec.*`); only the first layer of each
- * network is wider by numClasses inputs. Sampling draws z ~ N(0, I) and decodes it with the
- * wanted class: the label, not the code, picks the digit.
+ * Everything else (likelihoods, β, KL warm-up, the IWAE bound) is the VAE's: this class is the
+ * VAE always given y. Parameters are named as in the VAE (`enc.*`, `dec.*`); the first layer
+ * of each network has numClasses more inputs. Sampling draws z ~ N(0, I) and decodes it with
+ * the wanted class, so the label, not the code, chooses the digit.
  */
 import type { Value } from '../../graph/graph.js';
-import * as op from '../../graph/ops.js';
 import type { Builder } from '../../nn/builder.js';
 import { Vae } from '../vae/model.js';
 import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
 import type { CvaeConfig } from './config.js';
 
+function requireLabels(y: Value | undefined, what: string): Value {
+  if (!y) throw new Error(`cvae ${what}: the one-hot labels y are required`);
+  return y;
+}
+
 export class Cvae implements AutoencoderModel {
   readonly family: string = 'cvae';
-  readonly trainTerms: readonly string[] = ['loss', 'recon', 'kl', 'mse'];
-  /** The unconditional VAE whose networks take x ⊕ y and z ⊕ y. */
+  /** The VAE whose networks read x ⊕ y and z ⊕ y. */
   private readonly vae: Vae;
 
   constructor(readonly config: CvaeConfig) {
-    const { numClasses: _c, ...vaeConfig } = config;
+    const { numClasses: _classes, family: _family, ...vaeConfig } = config;
     this.vae = new Vae({ ...vaeConfig, family: 'vae' });
+  }
+
+  get inputShape(): readonly number[] {
+    return this.config.inputShape;
+  }
+
+  get latentDim(): number {
+    return this.config.latent;
+  }
+
+  get numClasses(): number {
+    return this.config.numClasses;
+  }
+
+  get trainTerms(): readonly string[] {
+    return this.vae.trainTerms;
+  }
+
+  encode(b: Builder, x: Value, y?: Value): Codes {
+    return this.vae.encode(b, x, requireLabels(y, 'encode'));
+  }
+
+  decode(b: Builder, z: Value, y?: Value): Value {
+    return this.vae.decode(b, z, requireLabels(y, 'decode'));
+  }
+
+  samplePrior(b: Builder): Value {
+    return this.vae.samplePrior(b);
+  }
+
+  /** log p(x, z|y) − log q(z|x, y) for one posterior draw per sample [B] (the IWAE bound's weight). */
+  logImportanceWeight(b: Builder, x: Value, y?: Value): Value {
+    return this.vae.logImportanceWeight(b, x, requireLabels(y, 'importance weight'));
+  }
+
+  terms(b: Builder, batch: Batch): Terms {
+    requireLabels(batch.y, 'terms');
+    return this.vae.terms(b, batch);
   }
 }
