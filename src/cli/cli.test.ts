@@ -110,7 +110,12 @@ let tmp: string;
 beforeAll(() => {
   const stale = staleSources();
   if (stale.length > 0) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+    try {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+    } catch (e) {
+      const out = (e as { stdout?: Buffer }).stdout?.toString() ?? '';
+      throw new Error(`dist/ is stale (${relative(ROOT, stale[0]!)} is newer) and rebuilding it failed:\n${out}`);
+    }
   }
   expect(existsSync(join(ROOT, 'dist', 'cli', 'main.js')), 'dist/ is built').toBe(true);
   tmp = mkdtempSync(join(tmpdir(), 'latentkit-cli-'));

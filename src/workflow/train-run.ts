@@ -12,12 +12,12 @@ import { loadData } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import { countActiveUnits } from '../latent/active-units.js';
 import { Codec } from '../latent/codec.js';
-import { getFamily } from '../models/registry.js';
+import { getFamily, type RunContext } from '../models/registry.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { Rng } from '../nn/rng.js';
 import { appendLineDurable, writeFileAtomic } from '../persist/atomic.js';
 import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
-import { constantLr, cosineLr, type EpochResult, type StepEvent, type TermValues, Trainer } from '../train/trainer.js';
+import { constantLr, cosineLr, type EpochResult, type StepEvent, type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
 import { imageGridPng } from '../viz/grid.js';
 import { writePng } from '../viz/png.js';
 import { type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
@@ -39,6 +39,8 @@ export interface TrainRunOptions {
   readonly threads?: number;
   readonly onStep?: (e: StepEvent & { readonly epochs: number }) => void;
   readonly onEpoch?: (e: EpochSummary) => void;
+  /** Progress lines of a family's steps around the main training (e.g. a stacked AE's pretraining). */
+  readonly onNote?: (line: string) => void;
 }
 
 export interface EpochSummary extends EpochResult {
@@ -165,13 +167,18 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   config = { ...config, model: modelConfig };
   const t = config.train;
 
-  const trainer = await Trainer.create(model, {
+  const trainerOptions: TrainerOptions = {
     batchSize: t.batchSize,
     seed: t.seed,
     threads: opts.threads,
     lrSchedule: t.lrSchedule === 'cosine' ? cosineLr : constantLr,
     optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },
-  });
+  };
+  // The family's own steps around the main training (see `FamilyHooks`); pretraining only starts a fresh run.
+  const family = getFamily(model.family);
+  const hookContext: RunContext = { train: split.train, test: split.test, trainer: trainerOptions, ...(opts.onNote && { log: opts.onNote }) };
+  const initialParams = !opts.resume && family.pretrain ? await family.pretrain(modelConfig, hookContext) : undefined;
+  const trainer = await Trainer.create(model, initialParams ? { ...trainerOptions, initialParams } : trainerOptions);
   try {
     if (opts.resume) {
       const ckpt = loadCheckpoint(out);
@@ -198,6 +205,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       opts.onEpoch?.(last);
     }
     const extra = await finalArtifacts(out, model, trainer, split.test, t.seed, opts.threads);
+    if (family.afterTraining) {
+      const params = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
+      Object.assign(extra, await family.afterTraining(modelConfig, { ...hookContext, params }));
+    }
     return {
       model: model.family,
       epochs: trainer.progress.epoch,
