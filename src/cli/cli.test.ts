@@ -202,6 +202,26 @@ describe.concurrent('user errors: exit ≠ 0, one stderr line naming the flag or
   });
 });
 
+describe('--force', () => {
+  it(
+    'removes the previous run before training, so an interrupted forced run cannot be resumed from the old checkpoint',
+    async () => {
+      const cwd = freshDir('force');
+      const dir = join(cwd, 'run');
+      expectOk(await latentkit(['train', '--out', dir, ...TINY, '--epochs', '1'], cwd));
+      writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+      // The forced run diverges at once (lr 1e30): it must not leave the old checkpoint behind.
+      const r = await latentkit(['train', '--out', dir, ...TINY, '--epochs', '2', '--lr', '1e30', '--force'], cwd);
+      expectUserError(r, 'diverged');
+      expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false);
+      expect(existsSync(join(dir, 'state.json'))).toBe(false);
+      expect(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'files that are not the run\'s stay').toBe('mine\n');
+      expectUserError(await latentkit(['train', '--resume', dir, '--threads', '1', '--quiet'], cwd), dir);
+    },
+    TRAIN_TIMEOUT,
+  );
+});
+
 // ---------------------------------------------------------------- corrupt checkpoints
 
 describe('a corrupt checkpoint', () => {

@@ -51,6 +51,12 @@ export function trainCommand(): Command {
     .option('--json', 'print one JSON summary object on stdout at the end')
     .option('--quiet', 'no progress output');
   return addModelFlags(cmd).action(async (f: TrainFlags) => {
+    if (f.resume) {
+      const ignored = cmd.options
+        .filter((o) => !['epochs', 'threads', 'json', 'quiet', 'resume'].includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === 'cli')
+        .map((o) => o.long);
+      if (ignored.length > 0 && !f.quiet) process.stderr.write(`latentkit: note: ${ignored.join(', ')} ignored with --resume (the run's config.json wins)\n`);
+    }
       const progress = new TrainingProgress(Boolean(f.quiet));
       const model = modelConfigFromFlags(f.model, f as unknown as Record<string, unknown>);
       const train = Object.fromEntries(

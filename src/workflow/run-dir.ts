@@ -3,7 +3,7 @@
  * image grids. This module decides whether a directory may be written (never overwriting
  * a run without `force`) and reads/writes the run's config.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
@@ -43,15 +43,26 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Prepares a fresh run directory: it must be absent or empty, unless `force`. */
-export function prepareNewRunDir(dir: string, force: boolean): void {
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
-    if (readdirSync(dir).length > 0 && !force) {
-      throw new UsageError(`run directory ${dir} already exists; pass --force to overwrite it, or --resume ${dir} to continue it`);
-    }
+/** Files a run writes; `--force` removes exactly these from an existing run directory. */
+const RUN_FILES = [CONFIG_FILE, METRICS_FILE, 'checkpoint.safetensors', 'state.json', 'reconstructions.png', 'samples.png', 'report.html'];
+
+/** Fails unless `dir` may hold a new run: absent, empty, or `force`. Changes nothing. */
+export function checkNewRunDir(dir: string, force: boolean): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+  if (readdirSync(dir).length > 0 && !force) {
+    throw new UsageError(`run directory ${dir} already exists; pass --force to overwrite it, or --resume ${dir} to continue it`);
   }
+}
+
+/**
+ * Creates the directory of a new run. With `force`, the files of a previous run are
+ * removed first, so an interrupted new run can never be resumed from the old checkpoint.
+ */
+export function prepareNewRunDir(dir: string, force: boolean): void {
+  checkNewRunDir(dir, force);
   mkdirSync(dir, { recursive: true });
+  if (force) for (const f of RUN_FILES) rmSync(join(dir, f), { force: true });
 }
 
 export function writeRunConfig(dir: string, config: RunConfig): void {

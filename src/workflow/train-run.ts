@@ -20,7 +20,7 @@ import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveChe
 import { constantLr, cosineLr, type EpochResult, type StepEvent, type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
 import { imageGridPng } from '../viz/grid.js';
 import { writePng } from '../viz/png.js';
-import { type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
+import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const VERSION = pkg.version;
@@ -159,7 +159,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       train: { ...DEFAULT_TRAIN, ...opts.train },
       data: opts.data ?? { spec: 'mnist' },
     };
-    prepareNewRunDir(out, opts.force ?? false);
+    checkNewRunDir(out, opts.force ?? false);
   }
 
   const split: Split = loadData(config.data.spec, { dataDir: config.data.dataDir, limit: config.data.limit });
@@ -175,7 +175,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },
   };
   // The family's own steps around the main training (see `FamilyHooks`); pretraining only starts a fresh run.
-  const family = getFamily(model.family);
+  const family = getFamily(config.model.family);
   const hookContext: RunContext = { train: split.train, test: split.test, trainer: trainerOptions, ...(opts.onNote && { log: opts.onNote }) };
   const initialParams = !opts.resume && family.pretrain ? await family.pretrain(modelConfig, hookContext) : undefined;
   const trainer = await Trainer.create(model, initialParams ? { ...trainerOptions, initialParams } : trainerOptions);
@@ -187,6 +187,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       truncateMetrics(out, ckpt.progress.epoch);
       if (ckpt.progress.epoch >= t.epochs) throw new UsageError(`--resume ${out}: the run already finished ${ckpt.progress.epoch} epochs; pass --epochs N with N > ${ckpt.progress.epoch} to continue`);
     } else {
+      prepareNewRunDir(out, opts.force ?? false);
       writeFileAtomic(join(out, METRICS_FILE), '');
     }
     writeRunConfig(out, config);
