@@ -29,8 +29,9 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
-/** A comma-separated list of positive integers, e.g. `400,200`. */
+/** A comma-separated list of positive integers, e.g. `400,200`; `none` is the empty list (no hidden layer). */
 export function positiveIntList(value: string): number[] {
+  if (value.trim() === 'none') return [];
   const parts = value.split(',').map((s) => s.trim());
   if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) throw new InvalidArgumentError(`must be comma-separated positive integers, e.g. 400,200 (got ${value})`);
   return parts.map(Number);

@@ -22,7 +22,7 @@ const num = (v: string): number => {
 
 export const MODEL_FLAGS: readonly ModelFlag[] = [
   { flags: '--latent <n>', key: 'latent', help: 'latent (code) dimensions', parse: positiveInt },
-  { flags: '--hidden <sizes>', key: 'hidden', help: 'hidden layer sizes, comma-separated (decoder mirrors them)', parse: positiveIntList },
+  { flags: '--hidden <sizes>', key: 'hidden', help: 'hidden layer sizes, comma-separated (decoder mirrors them); none = a single layer each way', parse: positiveIntList },
   { flags: '--activation <name>', key: 'activation', help: `hidden activation: ${ACTIVATIONS.join(', ')}`, parse: oneOf(ACTIVATIONS) },
   { flags: '--code-activation <name>', key: 'codeActivation', help: 'AE code activation', parse: oneOf(ACTIVATIONS) },
   { flags: '--output-activation <name>', key: 'outputActivation', help: 'AE output activation', parse: oneOf(ACTIVATIONS) },

@@ -58,7 +58,7 @@ export class Builder {
 
   constructor(
     readonly graph: Graph,
-    /** 'train' graphs draw noise and corruption; 'eval' graphs are deterministic except for VAE sampling. */
+    /** 'train' or 'eval'; eval graphs may still draw noise (a VAE's sampling, a DAE's corruption metrics). */
     readonly mode: 'train' | 'eval',
     private readonly prefix = '',
     private readonly groupName = 'main',
