@@ -17,6 +17,12 @@ export const stackedConfigSchema = z
   .object({
     family: z.literal('stacked').default('stacked'),
     ...denseAeFields,
+    /**
+     * Activation of hidden layers; sigmoid by default, as in Bengio et al. 2007 and Vincent et al.
+     * 2010 (with ReLU units, networks trained from scratch on few labels catch up, and the head's
+     * gain from pretraining mostly vanishes; see stacked.test.ts).
+     */
+    activation: denseAeFields.activation.unwrap().default('sigmoid'),
     /** Epochs of greedy pretraining of each layer's one-hidden-layer AE; 0 = no pretraining (a plain deep AE). */
     pretrainEpochs: count().default(5),
     /** Masking fraction of the denoising pretraining (each input of a layer's AE zeroed with this probability); 0 = plain AEs. */
@@ -28,7 +34,7 @@ export const stackedConfigSchema = z
     /** Labelled training samples of the supervised head (class-balanced, seeded); 0 = no head. */
     labels: count().default(0),
     /** Epochs of the supervised head (and of the from-scratch baseline) over the labelled samples. */
-    headEpochs: count().default(30),
+    headEpochs: count().default(50),
     /** Label classes of the head (set from the data by the workflow when `labels` > 0). */
     numClasses: z.number().int().nonnegative().default(0),
   })

@@ -22,7 +22,7 @@ import { correct, softmaxCrossEntropy } from '../classifier/model.js';
 import { DenseAutoencoder } from '../common/dense-ae.js';
 import { daeConfigSchema } from '../dae/config.js';
 import { Dae } from '../dae/model.js';
-import type { AutoencoderModel, Batch, Codes, PhaseSpec, Terms, TrainableModel } from '../types.js';
+import type { AutoencoderModel, Batch, Codes, Terms, TrainableModel } from '../types.js';
 import type { StackedConfig } from './config.js';
 
 /** The deep autoencoder that the run fine-tunes end to end (parameters `enc.i.*`, `dec.k.*`). */
@@ -121,14 +121,8 @@ export class StackedHead implements TrainableModel {
   readonly family: string = 'stacked.head';
   readonly trainTerms: readonly string[] = ['loss', 'accuracy'];
   readonly net: DenseAutoencoder;
-  /** With a frozen encoder only `head.*` is trained (a linear probe of the code). */
-  readonly phases?: readonly PhaseSpec[];
 
-  constructor(
-    readonly config: StackedConfig,
-    readonly freezeEncoder = false,
-  ) {
-    if (freezeEncoder) this.phases = [{ name: 'head', loss: 'loss', groups: ['head'], terms: this.trainTerms }];
+  constructor(readonly config: StackedConfig) {
     if (config.numClasses < 2) throw new RangeError(`the supervised head needs at least 2 classes (got ${config.numClasses})`);
     this.net = new DenseAutoencoder(config);
   }
@@ -143,7 +137,7 @@ export class StackedHead implements TrainableModel {
 
   /** Logits [B, C]. */
   logits(b: Builder, x: Value): Value {
-    return dense(b.scope('head', 'head'), this.net.encode(b, x).code, this.config.numClasses, { init: (globalThis as unknown as { HEADINIT?: 'zeros' }).HEADINIT ?? this.config.init });
+    return dense(b.scope('head'), this.net.encode(b, x).code, this.config.numClasses, { init: this.config.init });
   }
 
   terms(b: Builder, batch: Batch): Terms {

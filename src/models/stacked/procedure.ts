@@ -129,8 +129,8 @@ export function selectLabelled(data: Dataset, count: number, seed: number): Data
  * epochs, starting the encoder from `encoder` (parameters by name) or, without it, from the
  * seeded initialisers; returns its terms on `test` (`loss`, `accuracy`).
  */
-export async function trainHead(config: StackedConfig, labelled: Dataset, test: Dataset, options: TrainerOptions, encoder?: Readonly<Record<string, Float32Array>>, log?: Log, freezeEncoder = false): Promise<TermValues> {
-  const model = new StackedHead(config, freezeEncoder);
+export async function trainHead(config: StackedConfig, labelled: Dataset, test: Dataset, options: TrainerOptions, encoder?: Readonly<Record<string, Float32Array>>, log?: Log): Promise<TermValues> {
+  const model = new StackedHead(config);
   const trainer = await Trainer.create(model, stageOptions(options, encoder));
   try {
     const what = encoder ? 'pretrained' : 'scratch';
