@@ -19,7 +19,8 @@ import { batchInputs, buildStepGraph } from '../../train/programs.js';
 import { type TermValues, Trainer } from '../../train/trainer.js';
 import { getFamily } from '../registry.js';
 import { caeConfigSchema } from './config.js';
-import { Cae, contractiveAutodiff, contractiveExact } from './model.js';
+import { contractiveAutodiff, contractiveExact } from '../../losses/contractive.js';
+import { Cae } from './model.js';
 
 const cae = (raw: Record<string, unknown>): Cae => new Cae(caeConfigSchema.parse({ inputShape: [784], ...raw }));
 

@@ -15,7 +15,8 @@ import { buildStepGraph } from '../../train/programs.js';
 import { type TermValues, Trainer } from '../../train/trainer.js';
 import { getFamily } from '../registry.js';
 import { sparseConfigSchema } from './config.js';
-import { ACTIVE_THRESHOLD, klSparsity, l1Activity, SparseAe } from './model.js';
+import { klSparsity, l1Activity } from '../../losses/sparsity.js';
+import { ACTIVE_THRESHOLD, SparseAe } from './model.js';
 
 const sparse = (raw: Record<string, unknown>): SparseAe => new SparseAe(sparseConfigSchema.parse({ inputShape: [784], ...raw }));
 
