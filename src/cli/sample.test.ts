@@ -11,7 +11,7 @@ import { loadNpy } from '../data/npy.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { trainRun } from '../workflow/train-run.js';
 import { main } from './main.js';
-import { encodeNpy } from './sample.js';
+import { encodeNpy } from '../data/npy.js';
 
 interface Result {
   readonly code: number;

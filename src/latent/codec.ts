@@ -5,7 +5,8 @@
  */
 import { Graph } from '../graph/graph.js';
 import type { AutoencoderModel } from '../models/types.js';
-import { Builder, type NoiseSpec } from '../nn/builder.js';
+import { UsageError } from '../errors.js';
+import { Builder, fillNoise, type NoiseSpec } from '../nn/builder.js';
 import type { Rng } from '../nn/rng.js';
 import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
 
@@ -63,7 +64,7 @@ export class Codec {
   private labelFeed(labels: Int32Array | undefined, start: number, count: number): Record<string, Tensor> {
     const c = this.model.numClasses;
     if (c === 0) return {};
-    if (!labels) throw new Error(`model ${this.model.family} is conditional: labels are required`);
+    if (!labels) throw new UsageError(`model ${this.model.family} is conditional: labels are required`);
     const y = new Float32Array(count * c);
     for (let i = 0; i < count; i++) {
       const l = labels[start + i]!;
@@ -114,7 +115,7 @@ export class Codec {
    * code from its class's component.
    */
   async samplePrior(n: number, rng: Rng, labels?: Int32Array): Promise<Float32Array> {
-    if (this.model.numClasses > 0 && !labels) throw new Error(`model ${this.model.family} is conditional: labels are required`);
+    if (this.model.numClasses > 0 && !labels) throw new UsageError(`model ${this.model.family} is conditional: labels are required`);
     if (labels && labels.length < n) throw new RangeError(`samplePrior: ${labels.length} labels for ${n} codes`);
     const { program, noises } = await (this.prior ??= compilePrior(this.model, this.runtime));
     const parts: Float32Array[] = [];
@@ -124,9 +125,7 @@ export class Codec {
       const feeds: Record<string, Tensor> = {};
       for (const spec of noises) {
         const buf = new Float32Array(count * spec.shape.reduce((a, b) => a * b, 1));
-        if (spec.kind === 'normal') rng.fillNormal(buf);
-        else if (spec.kind === 'uniform') rng.fillUniform(buf);
-        else spec.sample!(rng, buf, count, batchLabels);
+        fillNoise(spec, rng, buf, count, batchLabels);
         feeds[spec.name] = new Tensor('float32', buf, [count, ...spec.shape]);
       }
       parts.push((await program.run({ ...this.params.feeds(), ...feeds }))['z']!.data as Float32Array);

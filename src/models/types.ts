@@ -5,6 +5,7 @@
  */
 import type { Value } from '../graph/graph.js';
 import type { Builder } from '../nn/builder.js';
+import type { OptimizerConfig } from '../optim/optimizer.js';
 
 /** A batch as graph inputs: x [B, ...inputShape] in [0,1]; y one-hot [B, classes] when the model uses labels. */
 export interface Batch {
@@ -39,6 +40,8 @@ export interface PhaseSpec {
   readonly terms: readonly string[];
   /** Learning-rate multiplier relative to the run's --lr (default 1). */
   readonly lrScale?: number;
+  /** Optimizer settings of this phase over the run's (e.g. Adam β₁ = 0.5 for adversarial phases). */
+  readonly optimizer?: Partial<Omit<OptimizerConfig, 'lr'>>;
 }
 
 /** What the trainer needs of a model: its inputs, phases and per-batch terms. */

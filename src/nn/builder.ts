@@ -51,6 +51,13 @@ export interface ScheduleSpec {
   readonly value: (at: ScheduleAt) => number;
 }
 
+/** Fills one batch of a noise input: N(0,1), U[0,1) or the spec's own sampler. */
+export function fillNoise(spec: NoiseSpec, rng: Rng, out: Float32Array, count: number, labels: Int32Array | null): void {
+  if (spec.kind === 'normal') rng.fillNormal(out);
+  else if (spec.kind === 'uniform') rng.fillUniform(out);
+  else spec.sample!(rng, out, count, labels);
+}
+
 export class Builder {
   readonly params = new Map<string, { spec: ParamSpec; value: Value }>();
   readonly noises = new Map<string, { spec: NoiseSpec; value: Value }>();

@@ -5,7 +5,8 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import { sampleSize } from '../data/dataset.js';
-import type { NoiseSpec } from '../nn/builder.js';
+import { fillNoise, type NoiseSpec } from '../nn/builder.js';
+import { UsageError } from '../errors.js';
 import type { Rng } from '../nn/rng.js';
 import { Tensor } from '../runtime/program.js';
 
@@ -21,8 +22,8 @@ export class BatchFeeder {
   ) {
     this.dim = sampleSize(dataset);
     const want = inputShape.reduce((a, b) => a * b, 1);
-    if (want !== this.dim) throw new Error(`data ${dataset.name} has samples of ${this.dim} values; the model expects ${want} (shape ${JSON.stringify(inputShape)})`);
-    if (numClasses > 0 && !dataset.labels) throw new Error(`data ${dataset.name} has no labels, but this model is conditional`);
+    if (want !== this.dim) throw new UsageError(`data ${dataset.name} has samples of ${this.dim} values; the model expects ${want} (shape ${JSON.stringify(inputShape)})`);
+    if (numClasses > 0 && !dataset.labels) throw new UsageError(`data ${dataset.name} has no labels, but this model reads labels`);
   }
 
   private tensors(count: number): Record<string, Tensor> {
@@ -66,9 +67,7 @@ export class BatchFeeder {
     }
     for (const n of this.noises) {
       const buf = t[n.name]!.data as Float32Array;
-      if (n.kind === 'normal') rng.fillNormal(buf);
-      else if (n.kind === 'uniform') rng.fillUniform(buf);
-      else n.sample!(rng, buf, count, labels);
+      fillNoise(n, rng, buf, count, labels);
     }
     return t;
   }

@@ -56,7 +56,7 @@ export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig
     trained.map((p) => p.value),
   );
   const prefix = optimizerPrefix(model, phase);
-  const opt = new Optimizer(optimizer, prefix);
+  const opt = new Optimizer({ ...optimizer, ...phase.optimizer }, prefix);
   const update = opt.update(
     g,
     trained.map((p, i) => ({ name: p.spec.name, shape: p.spec.shape, value: p.value, grad: grads[i]! })),

@@ -88,12 +88,17 @@ function modelFor(raw: RunConfig['model'], data: Dataset): { model: AutoencoderM
   if (family.needsLabels(raw)) {
     if (!data.labels || !data.numClasses) throw new UsageError(`--model ${raw.family}${raw['conditional'] ? ' --conditional' : ''} needs labels, but ${data.name} has none (for CSV, add a "label" column)`);
     withData['numClasses'] ??= data.numClasses;
-    const k = withData['numClasses'] as number;
-    const bad = data.labels.findIndex((l) => l < 0 || l >= k);
-    if (bad >= 0) throw new UsageError(`${data.name}: label ${data.labels[bad]} of row ${bad} is out of range [0, ${k})`);
+    checkLabels(data, withData['numClasses'] as number);
   }
   const config = family.schema.parse(withData);
   return { model: family.create(config), config: config as RunConfig['model'] };
+}
+
+/** Every label of a labelled model's data must be a class id in [0, numClasses). */
+function checkLabels(data: Dataset, numClasses: number): void {
+  if (numClasses === 0 || !data.labels) return;
+  const bad = data.labels.findIndex((l) => l < 0 || l >= numClasses);
+  if (bad >= 0) throw new UsageError(`${data.name}: label ${data.labels[bad]} of row ${bad} is out of range [0, ${numClasses})`);
 }
 
 /** Side length of square single-channel images, or 0 if samples are not such images. */
@@ -124,7 +129,7 @@ async function finalArtifacts(dir: string, model: AutoencoderModel, trainer: Tra
     const labels = test.labels?.subarray(0, n);
     const recon = await codec.reconstruct(x, n, labels);
     // Rows of 8: originals, then their reconstructions.
-    const pairs = new Float32Array(2 * n * d);
+    const pairs = new Float32Array(2 * Math.ceil(n / 8) * 8 * d);
     for (let r = 0; r * 8 < n; r++) {
       const k = Math.min(8, n - r * 8);
       pairs.set(x.subarray(r * 8 * d, (r * 8 + k) * d), 2 * r * 8 * d);
@@ -164,6 +169,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
 
   const split: Split = loadData(config.data.spec, { dataDir: config.data.dataDir, limit: config.data.limit });
   const { model, config: modelConfig } = modelFor(config.model, split.train);
+  checkLabels(split.test, model.numClasses);
   config = { ...config, model: modelConfig };
   const t = config.train;
 
