@@ -31,7 +31,7 @@ export { Cae } from './models/cae/model.js';
 export { caeConfigSchema, type CaeConfig } from './models/cae/config.js';
 export { Cvae } from './models/cvae/model.js';
 export { cvaeConfigSchema, type CvaeConfig } from './models/cvae/config.js';
-export { Aae, discriminatorLoss, generatorLoss } from './models/aae/model.js';
+export { Aae } from './models/aae/model.js';
 export { aaeConfigSchema, type AaeConfig } from './models/aae/config.js';
 export { StackedAe } from './models/stacked/model.js';
 export { stackedConfigSchema, type StackedConfig } from './models/stacked/config.js';

@@ -3,3 +3,4 @@ export { batchMean, bceWithLogits, featureAxes, gaussianNll, meanSquaredError, s
 export { gaussianKlToStandard } from './divergence.js';
 export { klSparsity, l1Activity } from './sparsity.js';
 export { contractiveAutodiff, contractiveExact } from './contractive.js';
+export { discriminatorLoss, generatorLoss } from './adversarial.js';

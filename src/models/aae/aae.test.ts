@@ -17,7 +17,8 @@ import { Ae } from '../ae/model.js';
 import { getFamily } from '../registry.js';
 import type { AutoencoderModel } from '../types.js';
 import { aaeConfigSchema } from './config.js';
-import { Aae, discriminatorLoss, generatorLoss } from './model.js';
+import { discriminatorLoss, generatorLoss } from '../../losses/adversarial.js';
+import { Aae } from './model.js';
 import { MOG_RADIUS, MOG_STD, mogMean, UNIFORM_HALF_WIDTH } from './prior.js';
 
 const { train, test } = loadBundledMnist();

@@ -16,21 +16,12 @@ import type { Value } from '../../graph/graph.js';
 import * as op from '../../graph/ops.js';
 import type { Builder } from '../../nn/builder.js';
 import { mlp } from '../../nn/layers.js';
+import { discriminatorLoss, generatorLoss } from '../../losses/adversarial.js';
 import { batchMean } from '../../losses/reconstruction.js';
 import { DenseAutoencoder } from '../common/dense-ae.js';
 import type { AutoencoderModel, Batch, Codes, PhaseSpec, Terms } from '../types.js';
 import type { AaeConfig } from './config.js';
 import { MOG_COMPONENTS, mogSampler, UNIFORM_HALF_WIDTH } from './prior.js';
-
-/** Discriminator loss per sample [B]: −log σ(ℓ_real) − log(1 − σ(ℓ_fake)) = softplus(−ℓ_real) + softplus(ℓ_fake). */
-export function discriminatorLoss(realLogit: Value, fakeLogit: Value): Value {
-  return op.reduceSum(op.add(op.softplus(op.neg(realLogit)), op.softplus(fakeLogit)), [1]);
-}
-
-/** Non-saturating generator loss per sample [B]: −log σ(ℓ_fake) = softplus(−ℓ_fake) (Goodfellow et al. 2014, sec. 3). */
-export function generatorLoss(fakeLogit: Value): Value {
-  return op.reduceSum(op.softplus(op.neg(fakeLogit)), [1]);
-}
 
 export class Aae implements AutoencoderModel {
   readonly family: string = 'aae';
