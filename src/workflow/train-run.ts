@@ -181,9 +181,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },
   };
   // The family's own steps around the main training (see `FamilyHooks`); pretraining only starts a fresh run.
-  const family = getFamily(config.model.family);
+  const hooks = getFamily(config.model.family);
   const hookContext: RunContext = { train: split.train, test: split.test, trainer: trainerOptions, ...(opts.onNote && { log: opts.onNote }) };
-  const initialParams = !opts.resume && family.pretrain ? await family.pretrain(modelConfig, hookContext) : undefined;
+  const initialParams = !opts.resume && hooks.pretrain ? await hooks.pretrain(modelConfig, hookContext) : undefined;
   const trainer = await Trainer.create(model, initialParams ? { ...trainerOptions, initialParams } : trainerOptions);
   try {
     if (opts.resume) {
@@ -212,9 +212,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       opts.onEpoch?.(last);
     }
     const extra = await finalArtifacts(out, model, trainer, split.test, t.seed, opts.threads);
-    if (family.afterTraining) {
+    if (hooks.afterTraining) {
       const params = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
-      Object.assign(extra, await family.afterTraining(modelConfig, { ...hookContext, params }));
+      Object.assign(extra, await hooks.afterTraining(modelConfig, { ...hookContext, params }));
     }
     return {
       model: model.family,

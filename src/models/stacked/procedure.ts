@@ -161,6 +161,11 @@ export async function compareHeads(
   encoder: Readonly<Record<string, Float32Array>>,
   log?: Log,
 ): Promise<{ head_accuracy: number; scratch_accuracy: number }> {
+  // The AE itself reads no labels, so the workflow has not checked the test split's.
+  const bad = test.labels?.findIndex((l) => l < 0 || l >= config.numClasses) ?? -1;
+  if (!test.labels || bad >= 0) {
+    throw new UsageError(`--labels ${config.labels}: the head is scored on ${test.name}, ${test.labels ? `whose label ${test.labels[bad]} of row ${bad} is outside [0, ${config.numClasses})` : 'which has no labels'}`);
+  }
   const labelled = selectLabelled(train, config.labels, options.seed);
   const head = await trainHead(config, labelled, test, options, encoderParams(encoder), log);
   const scratch = await trainHead(config, labelled, test, options, undefined, log);

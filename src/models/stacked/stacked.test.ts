@@ -132,6 +132,12 @@ describe('stacked', () => {
     await expect(missing).rejects.toThrow(/^--model stacked needs labels, but .* has none/);
     const tooMany = trainRun({ model: { family: 'stacked', hidden: [8], latent: 2, labels: 500 }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 200 }, out: join(tmp, 'd'), threads: 1 });
     await expect(tooMany).rejects.toThrow('--labels 500 is more than the 200 training samples');
+    // The head is scored on the test split, whose labels the workflow does not check for an AE.
+    const headConfig = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [4], latent: 2, labels: 10, numClasses: 10 });
+    const options: TrainerOptions = { batchSize: 8, seed: 0, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } };
+    const unlabelled = { name: 'unlabelled test', n: 2, sampleShape: [784], x: new Float32Array(2 * 784) };
+    await expect(compareHeads(headConfig, train, unlabelled, options, {})).rejects.toThrow('--labels 10: the head is scored on unlabelled test, which has no labels');
+    await expect(compareHeads(headConfig, train, { ...unlabelled, labels: Int32Array.of(3, 12), numClasses: 13 }, options, {})).rejects.toThrow('label 12 of row 1 is outside [0, 10)');
     // The labelled subset is class-balanced.
     const labelled = selectLabelled(train, 300, 0);
     const counts = new Array<number>(10).fill(0);
