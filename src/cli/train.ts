@@ -72,6 +72,9 @@ export function trainCommand(): Command {
         threads: f.threads,
         onStep: (e) => progress.step(e),
         onEpoch: (e) => progress.epoch(e),
+        onNote: (line) => {
+          if (!f.quiet) process.stderr.write(`${line}\n`);
+        },
       }).catch((e: unknown) => {
         throw e instanceof ZodError ? new UsageError(describeConfigError(e, f.model)) : e;
       });

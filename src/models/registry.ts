@@ -18,39 +18,10 @@ import { cvaeConfigSchema } from './cvae/config.js';
 import { Cvae } from './cvae/model.js';
 import { aaeConfigSchema } from './aae/config.js';
 import { Aae } from './aae/model.js';
-import type { Dataset } from '../data/dataset.js';
-import type { TermValues, TrainerOptions } from '../train/trainer.js';
 import { stackedConfigSchema } from './stacked/config.js';
 import { StackedAe } from './stacked/model.js';
-import { pretrainStacked, stackedHeadTerms } from './stacked/procedure.js';
 
-/** What a family's run hooks see of a run (`trainRun`). */
-export interface RunContext {
-  readonly train: Dataset;
-  readonly test: Dataset;
-  /** The run's trainer options (batch size, seed, optimizer, learning-rate schedule, threads). */
-  readonly trainer: TrainerOptions;
-  /** Reports a line of progress to the user. */
-  readonly log?: (line: string) => void;
-}
-
-export interface AfterTrainingContext extends RunContext {
-  /** The trained parameters by name (copies). */
-  readonly params: Readonly<Record<string, Float32Array>>;
-}
-
-/** Optional steps of a family's training procedure around the run's main training. */
-export interface FamilyHooks<C> {
-  /**
-   * Training before the main Trainer exists, on fresh runs only (a resumed run continues from
-   * its checkpoint): returns the parameters to start from, by name (`TrainerOptions.initialParams`).
-   */
-  pretrain?(config: C, ctx: RunContext): Promise<Readonly<Record<string, Float32Array>>>;
-  /** Work after the main training, on fresh and resumed runs: extra test terms for the summary. */
-  afterTraining?(config: C, ctx: AfterTrainingContext): Promise<TermValues>;
-}
-
-export interface ModelFamily extends FamilyHooks<unknown> {
+export interface ModelFamily {
   readonly name: string;
   readonly summary: string;
   readonly schema: z.ZodType<{ family: string }>;
@@ -65,18 +36,8 @@ function family<S extends z.ZodType<{ family: string }>>(
   schema: S,
   make: (c: z.infer<S>) => AutoencoderModel,
   needsLabels: (raw: Readonly<Record<string, unknown>>) => boolean = () => false,
-  hooks: FamilyHooks<z.infer<S>> = {},
 ): ModelFamily {
-  const { pretrain, afterTraining } = hooks;
-  return {
-    name,
-    summary,
-    schema,
-    create: (raw) => make(schema.parse(raw)),
-    needsLabels,
-    ...(pretrain && { pretrain: (raw: unknown, ctx: RunContext) => pretrain(schema.parse(raw), ctx) }),
-    ...(afterTraining && { afterTraining: (raw: unknown, ctx: AfterTrainingContext) => afterTraining(schema.parse(raw), ctx) }),
-  };
+  return { name, summary, schema, create: (raw) => make(schema.parse(raw)), needsLabels };
 }
 
 export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
@@ -88,7 +49,7 @@ export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
     family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c)),
     family('cvae', 'conditional VAE (one-hot label joined to the encoder and decoder inputs)', cvaeConfigSchema, (c) => new Cvae(c), () => true),
     family('aae', 'adversarial autoencoder (normal, mixture or uniform prior; --conditional: class-owned mixture components)', aaeConfigSchema, (c) => new Aae(c), (raw) => raw['conditional'] === true),
-    family('stacked', 'stacked autoencoder (greedy layer-wise pretraining, optionally denoising; end-to-end fine-tuning; --labels: supervised head vs. from scratch)', stackedConfigSchema, (c) => new StackedAe(c), (raw) => typeof raw['labels'] === 'number' && raw['labels'] > 0, { pretrain: pretrainStacked, afterTraining: stackedHeadTerms }),
+    family('stacked', 'stacked autoencoder (greedy layer-wise pretraining, optionally denoising; end-to-end fine-tuning; --labels: supervised head vs. from scratch)', stackedConfigSchema, (c) => new StackedAe(c), (raw) => typeof raw['labels'] === 'number' && raw['labels'] > 0),
   ].map((f) => [f.name, f]),
 );
 

@@ -12,7 +12,8 @@ import { loadData } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import { countActiveUnits } from '../latent/active-units.js';
 import { Codec } from '../latent/codec.js';
-import { getFamily, type RunContext } from '../models/registry.js';
+import { getFamily } from '../models/registry.js';
+import { familyHooks, type RunContext } from './family-hooks.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { Rng } from '../nn/rng.js';
 import { appendLineDurable, writeFileAtomic } from '../persist/atomic.js';
@@ -169,7 +170,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
 
   const split: Split = loadData(config.data.spec, { dataDir: config.data.dataDir, limit: config.data.limit });
   const { model, config: modelConfig } = modelFor(config.model, split.train);
-  checkLabels(split.test, model.numClasses);
+  checkLabels(split.test, (modelConfig as { numClasses?: number }).numClasses ?? model.numClasses);
   config = { ...config, model: modelConfig };
   const t = config.train;
 
@@ -181,7 +182,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },
   };
   // The family's own steps around the main training (see `FamilyHooks`); pretraining only starts a fresh run.
-  const hooks = getFamily(config.model.family);
+  const hooks = familyHooks(config.model.family);
   const hookContext: RunContext = { train: split.train, test: split.test, trainer: trainerOptions, ...(opts.onNote && { log: opts.onNote }) };
   const initialParams = !opts.resume && hooks.pretrain ? await hooks.pretrain(modelConfig, hookContext) : undefined;
   const trainer = await Trainer.create(model, initialParams ? { ...trainerOptions, initialParams } : trainerOptions);

@@ -11,7 +11,7 @@ import { trainRun } from '../../workflow/train-run.js';
 import { getFamily } from '../registry.js';
 import { stackedConfigSchema } from './config.js';
 import { deepParamName, depth, layerAe, StackedAe } from './model.js';
-import { compareHeads, pretrainLayers, selectLabelled } from './procedure.js';
+import { compareHeads, pretrainLayers, selectLabelled } from '../../workflow/stacked-procedure.js';
 
 const { train, test } = loadBundledMnist();
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-stacked-'));

@@ -19,16 +19,16 @@
  *
  * `pretrainStacked` and `stackedHeadTerms` are the family's run hooks (see `ModelFamily`).
  */
-import type { Dataset } from '../../data/dataset.js';
-import { sampleSize } from '../../data/dataset.js';
-import { takeRows } from '../../data/ops.js';
-import { UsageError } from '../../errors.js';
-import { Codec } from '../../latent/codec.js';
-import { Rng } from '../../nn/rng.js';
-import { type TermValues, Trainer, type TrainerOptions } from '../../train/trainer.js';
-import type { AfterTrainingContext, RunContext } from '../registry.js';
-import type { StackedConfig } from './config.js';
-import { deepParamName, depth, layerAe, StackedHead } from './model.js';
+import type { Dataset } from '../data/dataset.js';
+import { sampleSize } from '../data/dataset.js';
+import { takeRows } from '../data/ops.js';
+import { UsageError } from '../errors.js';
+import { Codec } from '../latent/codec.js';
+import { Rng } from '../nn/rng.js';
+import { type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
+import type { AfterTrainingContext, RunContext } from './family-hooks.js';
+import type { StackedConfig } from '../models/stacked/config.js';
+import { deepParamName, depth, layerAe, StackedHead } from '../models/stacked/model.js';
 
 export type Log = (line: string) => void;
 
