@@ -20,43 +20,17 @@ import type { Builder } from '../../nn/builder.js';
 import { initializerFor } from '../../nn/init.js';
 import { contractiveAutodiff, contractiveExact } from '../../losses/contractive.js';
 import { batchMean } from '../../losses/reconstruction.js';
-import { DenseAutoencoder } from '../common/dense-ae.js';
-import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
+import { DenseAeModel } from '../common/dense-model.js';
+import type { Batch, Terms } from '../types.js';
 import { type CaeConfig, exactApplies } from './config.js';
 
-export class Cae implements AutoencoderModel {
+export class Cae extends DenseAeModel<CaeConfig> {
   readonly family: string = 'cae';
-  readonly numClasses: number = 0;
-  readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse', 'contractive'];
-  readonly net: DenseAutoencoder;
-
-  constructor(readonly config: CaeConfig) {
-    this.net = new DenseAutoencoder(config);
-  }
-
-  get inputShape(): readonly number[] {
-    return this.config.inputShape;
-  }
-
-  get latentDim(): number {
-    return this.config.latent;
-  }
+  override readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse', 'contractive'];
 
   /** Whether ‖J‖² uses the closed form (`exact`, or `auto` on a single sigmoid layer). */
   get exact(): boolean {
     return this.config.jacobian === 'exact' || (this.config.jacobian === 'auto' && exactApplies(this.config));
-  }
-
-  encode(b: Builder, x: Value): Codes {
-    return { z: this.net.encode(b, x).code };
-  }
-
-  decode(b: Builder, z: Value): Value {
-    return this.net.decode(b, z);
-  }
-
-  samplePrior(b: Builder): Value {
-    return b.noise('prior', [this.config.latent]);
   }
 
   /** ‖J_f(x)‖_F² per sample [B] for the flat input x the encoder consumed and its code. */

@@ -25,8 +25,8 @@ import type { Value } from '../../graph/graph.js';
 import * as op from '../../graph/ops.js';
 import type { Builder } from '../../nn/builder.js';
 import { batchMean, meanSquaredError } from '../../losses/reconstruction.js';
-import { DenseAutoencoder } from '../common/dense-ae.js';
-import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
+import { DenseAeModel } from '../common/dense-model.js';
+import type { Batch, Terms } from '../types.js';
 import type { Corruption, DaeConfig } from './config.js';
 
 /**
@@ -44,36 +44,10 @@ export function corrupt(x: Value, noise: Value, kind: Corruption, level: number)
   }
 }
 
-export class Dae implements AutoencoderModel {
+export class Dae extends DenseAeModel<DaeConfig> {
   readonly family: string = 'dae';
-  readonly numClasses: number = 0;
-  readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse'];
-  readonly net: DenseAutoencoder;
-
-  constructor(readonly config: DaeConfig) {
-    this.net = new DenseAutoencoder(config);
-  }
-
-  get inputShape(): readonly number[] {
-    return this.config.inputShape;
-  }
-
-  get latentDim(): number {
-    return this.config.latent;
-  }
 
   /** The codes of clean inputs (no corruption outside the training loss). */
-  encode(b: Builder, x: Value): Codes {
-    return { z: this.net.encode(b, x).code };
-  }
-
-  decode(b: Builder, z: Value): Value {
-    return this.net.decode(b, z);
-  }
-
-  samplePrior(b: Builder): Value {
-    return b.noise('prior', [this.config.latent]);
-  }
 
   /** x̃ for the flat x [B, D], drawing the noise input `noise.corruption` (x itself at noise level 0). */
   corrupted(b: Builder, x: Value): Value {

@@ -18,8 +18,8 @@ import * as op from '../../graph/ops.js';
 import type { Builder } from '../../nn/builder.js';
 import { batchMean } from '../../losses/reconstruction.js';
 import { klSparsity, l1Activity } from '../../losses/sparsity.js';
-import { DenseAutoencoder } from '../common/dense-ae.js';
-import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
+import { DenseAeModel } from '../common/dense-model.js';
+import type { Batch, Terms } from '../types.js';
 import type { SparseConfig } from './config.js';
 
 /**
@@ -28,35 +28,9 @@ import type { SparseConfig } from './config.js';
  */
 export const ACTIVE_THRESHOLD = 0.1;
 
-export class SparseAe implements AutoencoderModel {
+export class SparseAe extends DenseAeModel<SparseConfig> {
   readonly family: string = 'sparse';
-  readonly numClasses: number = 0;
-  readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse', 'sparsity', 'mean_activation', 'active_fraction'];
-  readonly net: DenseAutoencoder;
-
-  constructor(readonly config: SparseConfig) {
-    this.net = new DenseAutoencoder(config);
-  }
-
-  get inputShape(): readonly number[] {
-    return this.config.inputShape;
-  }
-
-  get latentDim(): number {
-    return this.config.latent;
-  }
-
-  encode(b: Builder, x: Value): Codes {
-    return { z: this.net.encode(b, x).code };
-  }
-
-  decode(b: Builder, z: Value): Value {
-    return this.net.decode(b, z);
-  }
-
-  samplePrior(b: Builder): Value {
-    return b.noise('prior', [this.config.latent]);
-  }
+  override readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse', 'sparsity', 'mean_activation', 'active_fraction'];
 
   /** Ω of codes a [B, J] under the configured penalty (a scalar). */
   penalty(a: Value): Value {

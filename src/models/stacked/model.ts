@@ -20,42 +20,16 @@ import { dense } from '../../nn/layers.js';
 import { batchMean } from '../../losses/reconstruction.js';
 import { correct, softmaxCrossEntropy } from '../classifier/model.js';
 import { DenseAutoencoder } from '../common/dense-ae.js';
+import { DenseAeModel } from '../common/dense-model.js';
 import { daeConfigSchema } from '../dae/config.js';
 import { Dae } from '../dae/model.js';
-import type { AutoencoderModel, Batch, Codes, Terms, TrainableModel } from '../types.js';
+import type { Batch, Terms, TrainableModel } from '../types.js';
 import type { StackedConfig } from './config.js';
 
 /** The deep autoencoder that the run fine-tunes end to end (parameters `enc.i.*`, `dec.k.*`). */
-export class StackedAe implements AutoencoderModel {
+export class StackedAe extends DenseAeModel<StackedConfig> {
   readonly family: string = 'stacked';
   /** The autoencoder reads no labels (only the supervised head does). */
-  readonly numClasses: number = 0;
-  readonly trainTerms: readonly string[] = ['loss', 'recon', 'mse'];
-  readonly net: DenseAutoencoder;
-
-  constructor(readonly config: StackedConfig) {
-    this.net = new DenseAutoencoder(config);
-  }
-
-  get inputShape(): readonly number[] {
-    return this.config.inputShape;
-  }
-
-  get latentDim(): number {
-    return this.config.latent;
-  }
-
-  encode(b: Builder, x: Value): Codes {
-    return { z: this.net.encode(b, x).code };
-  }
-
-  decode(b: Builder, z: Value): Value {
-    return this.net.decode(b, z);
-  }
-
-  samplePrior(b: Builder): Value {
-    return b.noise('prior', [this.config.latent]);
-  }
 
   terms(b: Builder, batch: Batch): Terms {
     const x = this.net.flat(batch.x);
