@@ -58,10 +58,21 @@ export function fillNoise(spec: NoiseSpec, rng: Rng, out: Float32Array, count: n
   else spec.sample!(rng, out, count, labels);
 }
 
+/**
+ * How one copy of a model inside an unrolled multi-step graph gets its inputs: per-step
+ * inputs (noise, scheduled scalars) get `suffix`, and parameters come from `params`
+ * (the previous step's updated values) instead of graph inputs.
+ */
+export interface StepBinding {
+  readonly suffix: string;
+  readonly params?: ReadonlyMap<string, Value>;
+}
+
 export class Builder {
   readonly params = new Map<string, { spec: ParamSpec; value: Value }>();
   readonly noises = new Map<string, { spec: NoiseSpec; value: Value }>();
   readonly schedules = new Map<string, { spec: ScheduleSpec; value: Value }>();
+  private readonly binding: StepBinding;
 
   constructor(
     readonly graph: Graph,
@@ -70,7 +81,15 @@ export class Builder {
     private readonly prefix = '',
     private readonly groupName = 'main',
     private readonly root?: Builder,
-  ) {}
+    binding?: StepBinding,
+  ) {
+    this.binding = root?.binding ?? binding ?? { suffix: '' };
+  }
+
+  /** A top-level builder for one step of an unrolled multi-step graph. */
+  static forStep(graph: Graph, binding: StepBinding): Builder {
+    return new Builder(graph, 'train', '', 'main', undefined, binding);
+  }
 
   private get top(): Builder {
     return this.root ?? this;
@@ -93,14 +112,16 @@ export class Builder {
       if (!sameShape(existing.spec.shape, shape)) throw new ShapeError(`param ${name}: re-declared as ${formatShape(shape)}, was ${formatShape(existing.spec.shape)}`);
       return existing.value;
     }
-    const value = this.graph.input(name, shape);
+    const bound = this.binding.params?.get(name);
+    if (bound && !sameShape(bound.shape, shape)) throw new ShapeError(`param ${name}: bound to ${formatShape(bound.shape)}, declared ${formatShape(shape)}`);
+    const value = bound ?? this.graph.input(name, shape);
     this.top.params.set(name, { spec: { name, shape: [...shape], init, group: this.groupName }, value });
     return value;
   }
 
   /** A per-batch noise input of shape [B, ...shape], drawn fresh for every step. */
   noise(local: string, shape: readonly number[], kind: NoiseKind | NoiseSampler = 'normal'): Value {
-    const name = `noise.${this.name(local)}`;
+    const name = `noise.${this.name(local)}${this.binding.suffix}`;
     const existing = this.top.noises.get(name);
     if (existing) return existing.value;
     const value = this.graph.input(name, ['B', ...shape]);
@@ -114,7 +135,7 @@ export class Builder {
    * `value(at)`. In eval graphs it is fed `value` at the end of training.
    */
   scheduled(local: string, value: (at: ScheduleAt) => number): Value {
-    const name = `sched.${this.name(local)}`;
+    const name = `sched.${this.name(local)}${this.binding.suffix}`;
     const existing = this.top.schedules.get(name);
     if (existing) return existing.value;
     const v = this.graph.input(name, []);

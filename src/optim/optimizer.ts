@@ -48,6 +48,15 @@ export interface UpdateResult {
   readonly state: Map<string, Value>;
 }
 
+/**
+ * For the steps after the first in an unrolled multi-step graph: the learning-rate input
+ * of this step and the previous step's updated optimizer state (instead of graph inputs).
+ */
+export interface ChainedStep {
+  readonly lr: Value;
+  readonly state?: ReadonlyMap<string, Value>;
+}
+
 /** Name of the learning-rate input of the optimizer with `prefix`. */
 export const lrInputName = (prefix: string): string => `${prefix}.lr`;
 
@@ -84,15 +93,16 @@ export class Optimizer {
    * AdamW (Loshchilov & Hutter 2019) first applies p ← p·(1 − lr·λ).
    * SGD: buf ← μ·buf + g; p ← p − lr·buf (Nesterov: p ← p − lr·(g + μ·buf)).
    */
-  update(g: Graph, items: readonly ParamGrad[]): UpdateResult {
+  update(g: Graph, items: readonly ParamGrad[], chained?: ChainedStep): UpdateResult {
     const c = this.config;
-    const lr = g.input(lrInputName(this.prefix), []);
-    const stepIn = g.input(`${this.prefix}.step`, []);
+    const lr = chained?.lr ?? g.input(lrInputName(this.prefix), []);
+    const input = (name: string, shape: readonly number[]): Value => chained?.state?.get(name) ?? g.input(name, shape);
+    const stepIn = input(`${this.prefix}.step`, []);
     const step = op.add(stepIn, 1);
     const state = new Map<string, Value>([[`${this.prefix}.step`, step]]);
     const params = new Map<string, Value>();
     const wd = c.weightDecay ?? 0;
-    const slot = (s: string, p: ParamGrad): Value => g.input(`${this.prefix}.${s}.${p.name}`, p.shape);
+    const slot = (s: string, p: ParamGrad): Value => input(`${this.prefix}.${s}.${p.name}`, p.shape);
 
     if (c.kind === 'sgd') {
       const mu = c.momentum ?? 0;

@@ -19,6 +19,8 @@ export class BatchFeeder {
     readonly inputShape: readonly number[],
     readonly numClasses: number,
     readonly noises: readonly NoiseSpec[],
+    /** Suffix of the batch input names (`x@2` for step 2 of a chained program). */
+    readonly suffix = '',
   ) {
     this.dim = sampleSize(dataset);
     const want = inputShape.reduce((a, b) => a * b, 1);
@@ -29,8 +31,8 @@ export class BatchFeeder {
   private tensors(count: number): Record<string, Tensor> {
     let t = this.cache.get(count);
     if (!t) {
-      t = { x: new Tensor('float32', new Float32Array(count * this.dim), [count, ...this.inputShape]) };
-      if (this.numClasses > 0) t['y'] = new Tensor('float32', new Float32Array(count * this.numClasses), [count, this.numClasses]);
+      t = { [`x${this.suffix}`]: new Tensor('float32', new Float32Array(count * this.dim), [count, ...this.inputShape]) };
+      if (this.numClasses > 0) t[`y${this.suffix}`] = new Tensor('float32', new Float32Array(count * this.numClasses), [count, this.numClasses]);
       for (const n of this.noises) {
         const per = n.shape.reduce((a, b) => a * b, 1);
         t[n.name] = new Tensor('float32', new Float32Array(count * per), [count, ...n.shape]);
@@ -52,7 +54,7 @@ export class BatchFeeder {
   /** Feeds for rows `order[start .. start+count)`, with noise drawn from `rng`. */
   fill(order: Int32Array | null, start: number, count: number, rng: Rng): Record<string, Tensor> {
     const t = this.tensors(count);
-    const x = t['x']!.data as Float32Array;
+    const x = t[`x${this.suffix}`]!.data as Float32Array;
     const src = this.dataset.x;
     const d = this.dim;
     for (let i = 0; i < count; i++) {
@@ -61,7 +63,7 @@ export class BatchFeeder {
     }
     const labels = this.dataset.labels ? this.batchLabels(order, start, count) : null;
     if (this.numClasses > 0) {
-      const y = t['y']!.data as Float32Array;
+      const y = t[`y${this.suffix}`]!.data as Float32Array;
       y.fill(0);
       for (let i = 0; i < count; i++) y[i * this.numClasses + labels![i]!] = 1;
     }

@@ -372,7 +372,7 @@ async function compileStep(model: Vae, cfg: OptimizerConfig): Promise<CompiledSt
     program,
     params: compiled.params,
     stateSpecs: compiled.stateSpecs,
-    lrInput: graph.lrInput,
+    lrInput: graph.lrInputs[0]!,
     release: async () => {
       await Promise.all([...compiled.phases.map((p) => p.program.release()), compiled.eval.release()]);
     },

@@ -14,9 +14,9 @@ import { type BufferSpec, nextName } from '../runtime/buffers.js';
 import { Program, type RuntimeOptions } from '../runtime/program.js';
 
 /** Declares the batch inputs of a model: x [B, ...inputShape] and, if conditional, one-hot y [B, C]. */
-export function batchInputs(g: Graph, model: TrainableModel): Batch {
-  const x = g.input('x', ['B', ...model.inputShape]);
-  return model.numClasses > 0 ? { x, y: g.input('y', ['B', model.numClasses]) } : { x };
+export function batchInputs(g: Graph, model: TrainableModel, suffix = ''): Batch {
+  const x = g.input(`x${suffix}`, ['B', ...model.inputShape]);
+  return model.numClasses > 0 ? { x, y: g.input(`y${suffix}`, ['B', model.numClasses]) } : { x };
 }
 
 /** The model's phases, or the single default phase over all parameters. */
@@ -31,52 +31,87 @@ function optimizerPrefix(model: TrainableModel, phase: PhaseSpec): string {
 
 export interface StepGraph {
   readonly phase: PhaseSpec;
+  /** Training steps this graph performs in one run (an unrolled chain when > 1). */
+  readonly steps: number;
   readonly outputs: Record<string, Value>;
   /** Every parameter the model declares (updated or not). */
   readonly params: readonly ParamSpec[];
+  /** Noise inputs of every step (names carry `stepSuffix(i)` when steps > 1). */
   readonly noises: readonly NoiseSpec[];
   readonly schedules: readonly ScheduleSpec[];
   readonly optimizerState: readonly StateSlot[];
   /** State tensors this phase rewrites (its parameters and its optimizer state). */
   readonly updates: readonly string[];
-  readonly lrInput: string;
+  /** The learning-rate input of each step. */
+  readonly lrInputs: readonly string[];
 }
 
-/** One phase of the training step as one graph: terms, gradients of the phase loss and its update. */
-export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig, phase: PhaseSpec = phasesOf(model)[0]!): StepGraph {
+/** Suffix of step i's per-step inputs and terms in a multi-step graph ('' for a single step). */
+export const stepSuffix = (i: number, steps: number): string => (steps === 1 ? '' : `@${i}`);
+
+/**
+ * One phase of training as one graph: terms, gradients of the phase loss and its update,
+ * repeated `steps` times in a chain (step i+1 reads step i's updated parameters and
+ * optimizer state inside the graph). A chain does the arithmetic of `steps` separate
+ * steps but crosses the JS ↔ ONNX Runtime boundary once, which saves the copy of the
+ * whole state into fresh JS buffers that onnxruntime-node makes for every output.
+ */
+export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig, phase: PhaseSpec = phasesOf(model)[0]!, steps = 1): StepGraph {
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps per run must be a positive integer (got ${steps})`);
   const g = new Graph();
-  const b = new Builder(g, 'train');
-  const terms = model.terms(b, batchInputs(g, model));
-  const loss = terms[phase.loss];
-  if (!loss) throw new Error(`model ${model.family}: phase ${phase.name} minimises unknown term ${phase.loss}`);
-  const all = b.paramValues();
-  const trained = phase.groups.length === 0 ? all : all.filter((p) => phase.groups.includes(p.spec.group));
-  const grads = grad(
-    loss,
-    trained.map((p) => p.value),
-  );
   const prefix = optimizerPrefix(model, phase);
   const opt = new Optimizer({ ...optimizer, ...phase.optimizer }, prefix);
-  const update = opt.update(
-    g,
-    trained.map((p, i) => ({ name: p.spec.name, shape: p.spec.shape, value: p.value, grad: grads[i]! })),
-  );
   const outputs: Record<string, Value> = {};
-  for (const t of phase.terms) {
-    const v = terms[t];
-    if (!v) throw new Error(`model ${model.family}: phase ${phase.name} reports unknown term ${t}`);
-    outputs[t] = v;
+  const noises: NoiseSpec[] = [];
+  const schedules: ScheduleSpec[] = [];
+  const lrInputs: string[] = [];
+  let params: Map<string, Value> | undefined;
+  let state: ReadonlyMap<string, Value> | undefined;
+  let declared: ParamSpec[] = [];
+  let trainedSpecs: ParamSpec[] = [];
+  for (let i = 0; i < steps; i++) {
+    const suffix = stepSuffix(i, steps);
+    const b = Builder.forStep(g, { suffix, ...(params && { params }) });
+    const terms = model.terms(b, batchInputs(g, model, suffix));
+    const loss = terms[phase.loss];
+    if (!loss) throw new Error(`model ${model.family}: phase ${phase.name} minimises unknown term ${phase.loss}`);
+    const all = b.paramValues();
+    const trained = phase.groups.length === 0 ? all : all.filter((p) => phase.groups.includes(p.spec.group));
+    const grads = grad(
+      loss,
+      trained.map((p) => p.value),
+    );
+    const lrName = `${lrInputName(prefix)}${suffix}`;
+    lrInputs.push(lrName);
+    const update = opt.update(
+      g,
+      trained.map((p, k) => ({ name: p.spec.name, shape: p.spec.shape, value: p.value, grad: grads[k]! })),
+      i === 0 && steps === 1 ? undefined : { lr: g.input(lrName, []), ...(state && { state }) },
+    );
+    for (const t of phase.terms) {
+      const v = terms[t];
+      if (!v) throw new Error(`model ${model.family}: phase ${phase.name} reports unknown term ${t}`);
+      outputs[`${t}${suffix}`] = v;
+    }
+    params = new Map([...all.map((p) => [p.spec.name, p.value] as const), ...update.params]);
+    state = update.state;
+    noises.push(...[...b.noises.values()].map((n) => n.spec));
+    schedules.push(...[...b.schedules.values()].map((sc) => sc.spec));
+    declared = all.map((p) => p.spec);
+    trainedSpecs = trained.map((p) => p.spec);
   }
-  for (const [name, v] of [...update.params, ...update.state]) outputs[nextName(name)] = v;
+  const updates = [...trainedSpecs.map((p) => p.name), ...state!.keys()];
+  for (const name of updates) outputs[nextName(name)] = (params!.get(name) ?? state!.get(name))!;
   return {
     phase,
+    steps,
     outputs,
-    params: all.map((p) => p.spec),
-    noises: [...b.noises.values()].map((n) => n.spec),
-    schedules: [...b.schedules.values()].map((s) => s.spec),
-    optimizerState: opt.stateSlots(trained.map((p) => p.spec)),
-    updates: [...update.params.keys(), ...update.state.keys()],
-    lrInput: lrInputName(prefix),
+    params: declared,
+    noises,
+    schedules,
+    optimizerState: opt.stateSlots(trainedSpecs),
+    updates,
+    lrInputs,
   };
 }
 
@@ -100,18 +135,22 @@ export function buildEvalGraph(model: TrainableModel): EvalGraph {
   };
 }
 
-export interface CompiledPhase {
+export interface CompiledStep {
   readonly graph: StepGraph;
   readonly program: Program;
 }
 
 export interface CompiledTraining {
-  readonly phases: readonly CompiledPhase[];
+  /** One single-step program per phase, run in order on every batch. */
+  readonly phases: readonly CompiledStep[];
+  /** For single-phase models: a chain of `steps` full-batch steps in one program (see buildStepGraph). */
+  readonly chain?: CompiledStep;
   readonly eval: Program;
   readonly evalGraph: EvalGraph;
   readonly params: readonly ParamSpec[];
-  /** Noise inputs of all phases (drawn once per batch, shared by the phases). */
+  /** Noise inputs of all phases' single steps (drawn once per batch, shared by the phases). */
   readonly noises: readonly NoiseSpec[];
+  /** Scheduled scalars of every program. */
   readonly schedules: readonly ScheduleSpec[];
   /** Everything the state store holds: parameters first, then optimizer state. */
   readonly stateSpecs: readonly BufferSpec[];
@@ -121,21 +160,29 @@ function uniqueByName<T extends { name: string }>(xs: readonly T[]): T[] {
   return [...new Map(xs.map((x) => [x.name, x])).values()];
 }
 
-export async function compileTraining(model: TrainableModel, optimizer: OptimizerConfig, runtime: RuntimeOptions): Promise<CompiledTraining> {
-  const graphs = phasesOf(model).map((p) => buildStepGraph(model, optimizer, p));
+/**
+ * Compiles a model's programs. `stepsPerRun` > 1 adds a chained program for single-phase
+ * models (multi-phase models alternate optimizers within a batch and always run step by step).
+ */
+export async function compileTraining(model: TrainableModel, optimizer: OptimizerConfig, runtime: RuntimeOptions, stepsPerRun = 1): Promise<CompiledTraining> {
+  const phases = phasesOf(model);
+  const graphs = phases.map((p) => buildStepGraph(model, optimizer, p));
+  const chainGraph = phases.length === 1 && stepsPerRun > 1 ? buildStepGraph(model, optimizer, phases[0], stepsPerRun) : undefined;
   const evalGraph = buildEvalGraph(model);
-  const [evalProgram, ...programs] = await Promise.all([
+  const [evalProgram, chainProgram, ...programs] = await Promise.all([
     Program.compile(`${model.family}.eval`, evalGraph.outputs, runtime),
+    chainGraph ? Program.compile(`${model.family}.chain${stepsPerRun}`, chainGraph.outputs, runtime) : undefined,
     ...graphs.map((sg) => Program.compile(`${model.family}.${sg.phase.name}`, sg.outputs, runtime)),
   ]);
   const params = evalGraph.params.length >= graphs[0]!.params.length ? evalGraph.params : graphs[0]!.params;
   return {
     phases: graphs.map((graph, i) => ({ graph, program: programs[i]! })),
+    ...(chainGraph && chainProgram && { chain: { graph: chainGraph, program: chainProgram } }),
     eval: evalProgram!,
     evalGraph,
     params,
     noises: uniqueByName(graphs.flatMap((sg) => sg.noises)),
-    schedules: uniqueByName([...graphs.flatMap((sg) => sg.schedules), ...evalGraph.schedules]),
+    schedules: uniqueByName([...graphs.flatMap((sg) => sg.schedules), ...(chainGraph?.schedules ?? []), ...evalGraph.schedules]),
     stateSpecs: [...params.map((p) => ({ name: p.name, shape: p.shape })), ...graphs.flatMap((sg) => sg.optimizerState)],
   };
 }

@@ -13,7 +13,7 @@ import { PingPongBuffers } from '../runtime/buffers.js';
 import { Tensor, type RuntimeOptions } from '../runtime/program.js';
 import { BatchFeeder } from './batches.js';
 import { averageOverData } from './evaluate.js';
-import { type CompiledTraining, compileTraining } from './programs.js';
+import { type CompiledStep, type CompiledTraining, compileTraining, stepSuffix } from './programs.js';
 
 export type TermValues = Record<string, number>;
 
@@ -31,6 +31,12 @@ export interface TrainerOptions extends RuntimeOptions {
   readonly lrSchedule?: LrSchedule;
   /** Parameter values to start from instead of the seeded initialisers (e.g. pretrained layers). */
   readonly initialParams?: Readonly<Record<string, Float32Array>>;
+  /**
+   * Full-batch steps chained into one ONNX Runtime call (default 4; 1 = one call per step).
+   * The arithmetic is that of separate steps; the chain saves the per-call copy of the
+   * whole state that onnxruntime-node makes into fresh JS buffers.
+   */
+  readonly stepsPerRun?: number;
 }
 
 /** Where a run is: completed epochs, global step, and the generator states that continue it. */
@@ -58,6 +64,9 @@ export interface EpochResult {
   readonly samplesPerSec: number;
 }
 
+/** Full-batch training steps per ONNX Runtime call, unless `TrainerOptions.stepsPerRun` says otherwise. */
+export const DEFAULT_STEPS_PER_RUN = 4;
+
 export class DivergedError extends Error {
   override readonly name = 'DivergedError';
 }
@@ -73,6 +82,8 @@ export class Trainer {
   private steps = 0;
   /** Per phase: its pre-allocated term outputs and learning-rate input. */
   private readonly phaseIo: { terms: Record<string, Tensor>; lr: Tensor }[];
+  /** The chained program's pre-allocated term outputs and per-step learning-rate inputs. */
+  private readonly chainIo: { terms: Record<string, Tensor>; lrs: Tensor[] } | undefined;
   private readonly schedTensors: Record<string, Tensor> = {};
   private stepsPerEpoch = 1;
   private totalSteps = 1;
@@ -92,12 +103,17 @@ export class Trainer {
     this.noiseRng = new Rng(`${options.seed}:noise`);
     this.phaseIo = compiled.phases.map((p) => ({ terms: Object.fromEntries(p.graph.phase.terms.map((t) => [t, scalar()])), lr: scalar() }));
     for (const s of compiled.schedules) this.schedTensors[s.name] = scalar();
+    const chain = compiled.chain?.graph;
+    this.chainIo = chain && {
+      terms: Object.fromEntries(Object.keys(chain.outputs).filter((k) => !k.startsWith('next:')).map((k) => [k, scalar()])),
+      lrs: chain.lrInputs.map(() => scalar()),
+    };
   }
 
   /** Compiles the model's programs and initialises its parameters from `options.seed`. */
   static async create(model: TrainableModel, options: TrainerOptions): Promise<Trainer> {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batch size must be a positive integer (got ${options.batchSize})`);
-    return new Trainer(model, options, await compileTraining(model, options.optimizer, options));
+    return new Trainer(model, options, await compileTraining(model, options.optimizer, options, options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN));
   }
 
   get progress(): TrainerProgress {
@@ -122,44 +138,103 @@ export class Trainer {
 
   /** Runs one epoch over `data` in a fresh random order; `totalEpochs` sizes the schedules. */
   async trainEpoch(data: Dataset, totalEpochs: number, onStep?: (e: StepEvent) => void): Promise<EpochResult> {
-    const { batchSize, optimizer } = this.options;
-    const schedule = this.options.lrSchedule ?? constantLr;
+    const { batchSize } = this.options;
     const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.noises);
+    const chain = this.compiled.chain;
+    const chainFeeders = chain
+      ? Array.from({ length: chain.graph.steps }, (_, i) => {
+          const suffix = stepSuffix(i, chain.graph.steps);
+          return new BatchFeeder(data, this.model.inputShape, this.model.numClasses, chain.graph.noises.filter((n) => n.name.endsWith(suffix)), suffix);
+        })
+      : [];
     const order = this.dataRng.permutation(data.n);
     this.stepsPerEpoch = Math.ceil(data.n / batchSize);
     this.totalSteps = this.stepsPerEpoch * totalEpochs;
+    const fullSteps = Math.floor(data.n / batchSize);
     const epoch = this.epochsDone + 1;
     const sums: TermValues = {};
-    const t0 = performance.now();
-    for (let s = 0; s < this.stepsPerEpoch; s++) {
-      const start = s * batchSize;
-      const count = Math.min(batchSize, data.n - start);
-      const batch = feeder.fill(order, start, count, this.noiseRng);
-      const at = this.at(epoch);
-      this.setSchedules(at);
-      const lr = schedule({ ...at, baseLr: optimizer.lr });
-      const terms: TermValues = {};
-      for (let k = 0; k < this.compiled.phases.length; k++) {
-        const { graph, program } = this.compiled.phases[k]!;
-        const io = this.phaseIo[k]!;
-        (io.lr.data as Float32Array)[0] = lr * (graph.phase.lrScale ?? 1);
-        await program.run({ ...this.state.feeds(), ...batch, ...this.schedTensors, [graph.lrInput]: io.lr }, { ...this.state.fetches(), ...io.terms });
-        for (const [t, tensor] of Object.entries(io.terms)) terms[t] = read(tensor);
-        const loss = terms[graph.phase.loss];
-        if (loss !== undefined && !Number.isFinite(loss)) {
-          throw new DivergedError(`training diverged at epoch ${epoch}, step ${s + 1}: ${graph.phase.loss} is ${loss}; lower --lr (now ${optimizer.lr}) or check the data for extreme values`);
-        }
-        this.state.swap(graph.updates);
-      }
-      this.steps++;
+    const report = (s: number, count: number, terms: TermValues): void => {
       for (const [t, v] of Object.entries(terms)) sums[t] = (sums[t] ?? 0) + v * count;
-      onStep?.({ epoch, stepInEpoch: s + 1, stepsPerEpoch: this.stepsPerEpoch, samples: start + count, terms });
+      onStep?.({ epoch, stepInEpoch: s + 1, stepsPerEpoch: this.stepsPerEpoch, samples: s * batchSize + count, terms });
+    };
+    const t0 = performance.now();
+    for (let s = 0; s < this.stepsPerEpoch; ) {
+      if (chain && s + chain.graph.steps <= fullSteps) {
+        const perStep = await this.chainedSteps(chain, chainFeeders, order, s, epoch);
+        perStep.forEach((terms, i) => report(s + i, batchSize, terms));
+        s += chain.graph.steps;
+      } else {
+        const count = Math.min(batchSize, data.n - s * batchSize);
+        report(s, count, await this.singleStep(feeder, order, s, count, epoch));
+        s++;
+      }
     }
     const seconds = (performance.now() - t0) / 1000;
     this.epochsDone = epoch;
     const train: TermValues = {};
     for (const [t, v] of Object.entries(sums)) train[t] = v / data.n;
     return { epoch, step: this.steps, train, seconds, samplesPerSec: data.n / seconds };
+  }
+
+  private lrAt(at: ScheduleAt): number {
+    return (this.options.lrSchedule ?? constantLr)({ ...at, baseLr: this.options.optimizer.lr });
+  }
+
+  private checkFinite(loss: number | undefined, name: string, epoch: number, stepInEpoch: number): void {
+    if (loss !== undefined && !Number.isFinite(loss)) {
+      throw new DivergedError(`training diverged at epoch ${epoch}, step ${stepInEpoch}: ${name} is ${loss}; lower --lr (now ${this.options.optimizer.lr}) or check the data for extreme values`);
+    }
+  }
+
+  /** Step `s` of the epoch: every phase in order, one program call each. */
+  private async singleStep(feeder: BatchFeeder, order: Int32Array, s: number, count: number, epoch: number): Promise<TermValues> {
+    const batch = feeder.fill(order, s * this.options.batchSize, count, this.noiseRng);
+    const at = this.at(epoch);
+    this.setSchedules(at);
+    const lr = this.lrAt(at);
+    const terms: TermValues = {};
+    for (let k = 0; k < this.compiled.phases.length; k++) {
+      const { graph, program } = this.compiled.phases[k]!;
+      const io = this.phaseIo[k]!;
+      (io.lr.data as Float32Array)[0] = lr * (graph.phase.lrScale ?? 1);
+      await program.run({ ...this.state.feeds(), ...batch, ...this.schedTensors, [graph.lrInputs[0]!]: io.lr }, { ...this.state.fetches(), ...io.terms });
+      for (const [t, tensor] of Object.entries(io.terms)) terms[t] = read(tensor);
+      this.checkFinite(terms[graph.phase.loss], graph.phase.loss, epoch, s + 1);
+      this.state.swap(graph.updates);
+    }
+    this.steps++;
+    return terms;
+  }
+
+  /**
+   * Steps s .. s+K−1 (all full batches) in one call of the chained program. Batches,
+   * noise, schedules and learning rates are drawn in the same order as K single steps.
+   * If any step diverges, none of the K updates is kept.
+   */
+  private async chainedSteps(chain: CompiledStep, feeders: readonly BatchFeeder[], order: Int32Array, s: number, epoch: number): Promise<TermValues[]> {
+    const { graph, program } = chain;
+    const K = graph.steps;
+    const io = this.chainIo!;
+    const feeds: Record<string, Tensor> = { ...this.state.feeds() };
+    for (let i = 0; i < K; i++) {
+      const suffix = stepSuffix(i, K);
+      Object.assign(feeds, feeders[i]!.fill(order, (s + i) * this.options.batchSize, this.options.batchSize, this.noiseRng));
+      const at = { ...this.at(epoch), step: this.steps + i };
+      for (const spec of graph.schedules) if (spec.name.endsWith(suffix)) (this.schedTensors[spec.name]!.data as Float32Array)[0] = spec.value(at);
+      (io.lrs[i]!.data as Float32Array)[0] = this.lrAt(at) * (graph.phase.lrScale ?? 1);
+      feeds[graph.lrInputs[i]!] = io.lrs[i]!;
+    }
+    await program.run({ ...feeds, ...this.schedTensors }, { ...this.state.fetches(), ...io.terms });
+    const perStep = Array.from({ length: K }, (_, i) => {
+      const suffix = stepSuffix(i, K);
+      const terms: TermValues = {};
+      for (const t of graph.phase.terms) terms[t] = read(io.terms[`${t}${suffix}`]!);
+      this.checkFinite(terms[graph.phase.loss], graph.phase.loss, epoch, s + i + 1);
+      return terms;
+    });
+    this.state.swap(graph.updates);
+    this.steps += K;
+    return perStep;
   }
 
   /**
