@@ -14,6 +14,7 @@ export function benchArgs() {
       seed: { type: 'string', default: '0' },
       eval: { type: 'boolean', default: false },
       'warmup-steps': { type: 'string', default: '5' },
+      'steps-per-run': { type: 'string' },
     },
   });
   return {
@@ -26,6 +27,7 @@ export function benchArgs() {
     seed: Number(values.seed),
     eval: values.eval,
     warmupSteps: Number(values['warmup-steps']),
+    stepsPerRun: values['steps-per-run'] ? Number(values['steps-per-run']) : undefined,
   };
 }
 

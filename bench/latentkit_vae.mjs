@@ -8,7 +8,7 @@ import { benchArgs, benchData, report } from './common.mjs';
 const args = benchArgs();
 const { train, test } = benchData(args);
 const model = new Vae(vaeConfigSchema.parse({ inputShape: [784] }));
-const trainer = await Trainer.create(model, { batchSize: args.batchSize, seed: args.seed, threads: args.threads, optimizer: { kind: 'adam', lr: 1e-3 } });
+const trainer = await Trainer.create(model, { batchSize: args.batchSize, seed: args.seed, threads: args.threads, stepsPerRun: args.stepsPerRun, optimizer: { kind: 'adam', lr: 1e-3 } });
 if (args.warmupSteps > 0) {
   const n = Math.min(train.n, args.warmupSteps * args.batchSize);
   await trainer.trainEpoch({ ...train, n, x: train.x.subarray(0, n * 784) }, 1);

@@ -32,7 +32,7 @@ export interface TrainerOptions extends RuntimeOptions {
   /** Parameter values to start from instead of the seeded initialisers (e.g. pretrained layers). */
   readonly initialParams?: Readonly<Record<string, Float32Array>>;
   /**
-   * Full-batch steps chained into one ONNX Runtime call (default 4; 1 = one call per step).
+   * Full-batch steps chained into one ONNX Runtime call (default 8; 1 = one call per step).
    * The arithmetic is that of separate steps; the chain saves the per-call copy of the
    * whole state that onnxruntime-node makes into fresh JS buffers.
    */
@@ -65,7 +65,7 @@ export interface EpochResult {
 }
 
 /** Full-batch training steps per ONNX Runtime call, unless `TrainerOptions.stepsPerRun` says otherwise. */
-export const DEFAULT_STEPS_PER_RUN = 4;
+export const DEFAULT_STEPS_PER_RUN = 8;
 
 export class DivergedError extends Error {
   override readonly name = 'DivergedError';
