@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import { VERSION } from '../workflow/train-run.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
@@ -17,6 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(trainCommand())
     .addCommand(evalCommand())
+    .addCommand(exportCommand())
     .addCommand(sampleCommand());
   try {
     await program.parseAsync([...argv]);

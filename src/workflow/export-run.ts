@@ -1,0 +1,47 @@
+/**
+ * `exportRun`: writes a trained run as standard ONNX models with the weights baked in as
+ * initializers, runnable anywhere ONNX Runtime runs (Node, browsers via onnxruntime-web,
+ * Python, C#, Java, mobile):
+ *   encoder.onnx   x [B, ...inputShape] (, y [B, C]) → every code (z; mu, logVar for VAEs)
+ *   decoder.onnx   z [B, latent] (, y [B, C]) → xhat [B, ...inputShape], the decoded mean in [0,1]
+ *   model.json     family, shapes, input/output names, opset and the run's config
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCodecGraphs } from '../latent/codec.js';
+import { emitModel, OPSET } from '../onnx/emit.js';
+import { writeFileAtomic } from '../persist/atomic.js';
+import { loadRun } from './load-run.js';
+import { VERSION } from './train-run.js';
+
+export interface ExportSummary {
+  readonly run: string;
+  readonly out: string;
+  readonly files: readonly string[];
+}
+
+export function exportRun(dir: string, out = join(dir, 'export')): ExportSummary {
+  const run = loadRun(dir);
+  const { model } = run;
+  const bake = new Map(run.params.specs.map((s) => [s.name, run.params.get(s.name)]));
+  const graphs = buildCodecGraphs(model);
+  const metadata = { latentkit: VERSION, family: model.family };
+  mkdirSync(out, { recursive: true });
+  const labelInput = model.numClasses > 0 ? [{ name: 'y', shape: ['B', model.numClasses] }] : [];
+  writeFileAtomic(join(out, 'encoder.onnx'), emitModel(graphs.encode, { name: `${model.family}.encoder`, bake, metadata }));
+  writeFileAtomic(join(out, 'decoder.onnx'), emitModel(graphs.decode, { name: `${model.family}.decoder`, bake, metadata }));
+  const description = {
+    latentkit: VERSION,
+    opset: OPSET,
+    family: model.family,
+    inputShape: model.inputShape,
+    latentDim: model.latentDim,
+    numClasses: model.numClasses,
+    encoder: { file: 'encoder.onnx', inputs: [{ name: 'x', shape: ['B', ...model.inputShape] }, ...labelInput], outputs: Object.entries(graphs.encode).map(([name, v]) => ({ name, shape: v.shape })) },
+    decoder: { file: 'decoder.onnx', inputs: [{ name: 'z', shape: ['B', model.latentDim] }, ...labelInput], outputs: [{ name: 'xhat', shape: graphs.decode['xhat']!.shape }] },
+    config: run.config.model,
+    epochs: run.epoch,
+  };
+  writeFileAtomic(join(out, 'model.json'), `${JSON.stringify(description, null, 2)}\n`);
+  return { run: dir, out, files: ['encoder.onnx', 'decoder.onnx', 'model.json'].map((f) => join(out, f)) };
+}
