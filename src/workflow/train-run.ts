@@ -87,7 +87,7 @@ function modelFor(raw: RunConfig['model'], data: Dataset): { model: AutoencoderM
   }
   const withData: Record<string, unknown> = { ...raw, inputShape: inputShape ?? [sampleSize(data)] };
   if (family.needsLabels(raw)) {
-    if (!data.labels || !data.numClasses) throw new UsageError(`--model ${raw.family}${raw['conditional'] ? ' --conditional' : ''} needs labels, but ${data.name} has none (for CSV, add a "label" column)`);
+    if (!data.labels || !data.numClasses) throw new UsageError(`--model ${raw.family}${raw['conditional'] ? ' --conditional' : ''}${raw['labels'] ? ` --labels ${String(raw['labels'])}` : ''} needs labels, but ${data.name} has none (for CSV, add a "label" column)`);
     withData['numClasses'] ??= data.numClasses;
     checkLabels(data, withData['numClasses'] as number);
   }
