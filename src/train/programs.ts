@@ -44,6 +44,8 @@ export interface StepGraph {
   readonly updates: readonly string[];
   /** The learning-rate input of each step. */
   readonly lrInputs: readonly string[];
+  /** Nodes in the graph (all steps), a proxy for its compile time and memory. */
+  readonly nodeCount: number;
 }
 
 /** Suffix of step i's per-step inputs and terms in a multi-step graph ('' for a single step). */
@@ -112,8 +114,16 @@ export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig
     optimizerState: opt.stateSlots(trainedSpecs),
     updates,
     lrInputs,
+    nodeCount: g.nodes.length,
   };
 }
+
+/**
+ * Chains are only built for step graphs up to this many nodes: a chain of K copies of a
+ * large graph (e.g. a CAE's Jacobian by one VJP per code unit) compiles slowly and the
+ * per-call overhead it saves is negligible next to such a step.
+ */
+export const MAX_CHAINED_STEP_NODES = 2000;
 
 export interface EvalGraph {
   readonly outputs: Record<string, Value>;
@@ -167,7 +177,8 @@ function uniqueByName<T extends { name: string }>(xs: readonly T[]): T[] {
 export async function compileTraining(model: TrainableModel, optimizer: OptimizerConfig, runtime: RuntimeOptions, stepsPerRun = 1): Promise<CompiledTraining> {
   const phases = phasesOf(model);
   const graphs = phases.map((p) => buildStepGraph(model, optimizer, p));
-  const chainGraph = phases.length === 1 && stepsPerRun > 1 ? buildStepGraph(model, optimizer, phases[0], stepsPerRun) : undefined;
+  const chainGraph =
+    phases.length === 1 && stepsPerRun > 1 && graphs[0]!.nodeCount <= MAX_CHAINED_STEP_NODES ? buildStepGraph(model, optimizer, phases[0], stepsPerRun) : undefined;
   const evalGraph = buildEvalGraph(model);
   const [evalProgram, chainProgram, ...programs] = await Promise.all([
     Program.compile(`${model.family}.eval`, evalGraph.outputs, runtime),
