@@ -45,6 +45,7 @@ export { sampleRun, type SampleRunOptions, type SampleSummary } from './workflow
 export { loadRun, openCodec, type LoadedRun } from './workflow/load-run.js';
 export { exportRun, type ExportSummary } from './workflow/export-run.js';
 export { Trainer, DivergedError, constantLr, cosineLr, type TrainerOptions, type TrainerProgress, type EpochResult, type StepEvent, type LrSchedule, type TermValues } from './train/trainer.js';
+export { fit, fitAndEvaluate, type FitOptions } from './train/fit.js';
 export { buildStepGraph, buildEvalGraph, compileTraining, batchInputs, type StepGraph, type EvalGraph, type CompiledTraining } from './train/programs.js';
 export { saveCheckpoint, loadCheckpoint, restoreState, hasCheckpoint, NoCheckpointError, CHECKPOINT_FILE, STATE_FILE } from './train/checkpoint.js';
 export * from './data/index.js';

@@ -16,7 +16,8 @@ import { Builder } from '../../nn/builder.js';
 import { Rng } from '../../nn/rng.js';
 import { Program, Tensor } from '../../runtime/program.js';
 import { batchInputs, buildStepGraph } from '../../train/programs.js';
-import { type TermValues, Trainer } from '../../train/trainer.js';
+import { fitAndEvaluate } from '../../train/fit.js';
+import type { TermValues } from '../../train/trainer.js';
 import { getFamily } from '../registry.js';
 import { caeConfigSchema } from './config.js';
 import { contractiveAutodiff, contractiveExact } from '../../losses/contractive.js';
@@ -149,15 +150,8 @@ interface Budget {
   readonly lr: number;
 }
 
-async function trainAndEvaluate(model: Cae, train: Dataset, test: Dataset, { epochs, batchSize, lr }: Budget): Promise<TermValues> {
-  const trainer = await Trainer.create(model, { batchSize, seed: 0, threads: 2, optimizer: { kind: 'adam', lr } });
-  try {
-    for (let e = 0; e < epochs; e++) await trainer.trainEpoch(train, epochs);
-    return await trainer.evaluate(test);
-  } finally {
-    await trainer.release();
-  }
-}
+const trainAndEvaluate = (model: Cae, train: Dataset, test: Dataset, { epochs, batchSize, lr }: Budget): Promise<TermValues> =>
+  fitAndEvaluate(model, train, test, { epochs, batchSize, seed: 0, threads: 2, optimizer: { kind: 'adam', lr } });
 
 /** Trains `raw` with the default λ and with λ = 0 (same init, batches) and returns both evaluations. */
 async function compare(raw: Record<string, unknown>, train: Dataset, test: Dataset, budget: Budget, what: string): Promise<{ c: TermValues; a: TermValues }> {

@@ -13,6 +13,7 @@ import { Builder } from '../../nn/builder.js';
 import { Rng } from '../../nn/rng.js';
 import { Program, Tensor } from '../../runtime/program.js';
 import { buildEvalGraph, buildStepGraph } from '../../train/programs.js';
+import { fit, fitAndEvaluate } from '../../train/fit.js';
 import { type TermValues, Trainer } from '../../train/trainer.js';
 import { aeConfigSchema } from '../ae/config.js';
 import { Ae } from '../ae/model.js';
@@ -129,10 +130,9 @@ const EPOCHS = 6;
 
 async function trainAndEvaluate(model: TrainableModel, train: Dataset, test: Dataset, evalModel?: TrainableModel): Promise<TermValues> {
   const opts = { batchSize: 32, seed: 0, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } } as const;
-  const trainer = await Trainer.create(model, opts);
+  if (!evalModel) return fitAndEvaluate(model, train, test, { ...opts, epochs: EPOCHS });
+  const trainer = await fit(model, train, { ...opts, epochs: EPOCHS });
   try {
-    for (let e = 0; e < EPOCHS; e++) await trainer.trainEpoch(train, EPOCHS);
-    if (!evalModel) return await trainer.evaluate(test);
     // Evaluate the trained weights through `evalModel`'s eval graph (same parameter names).
     const initialParams = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
     const evaluator = await Trainer.create(evalModel, { ...opts, initialParams });

@@ -12,7 +12,8 @@ import { Graph } from '../../graph/graph.js';
 import { Rng } from '../../nn/rng.js';
 import { Program, Tensor } from '../../runtime/program.js';
 import { buildStepGraph } from '../../train/programs.js';
-import { type TermValues, Trainer } from '../../train/trainer.js';
+import { fitAndEvaluate } from '../../train/fit.js';
+import type { TermValues } from '../../train/trainer.js';
 import { getFamily } from '../registry.js';
 import { sparseConfigSchema } from './config.js';
 import { klSparsity, l1Activity } from '../../losses/sparsity.js';
@@ -114,15 +115,8 @@ describe('sparse terms', () => {
 const BODY = { hidden: [128], latent: 64, codeActivation: 'sigmoid' } as const;
 const EPOCHS = 4;
 
-async function trainAndEvaluate(model: SparseAe, train: Dataset, test: Dataset): Promise<TermValues> {
-  const trainer = await Trainer.create(model, { batchSize: 64, seed: 0, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } });
-  try {
-    for (let e = 0; e < EPOCHS; e++) await trainer.trainEpoch(train, EPOCHS);
-    return await trainer.evaluate(test);
-  } finally {
-    await trainer.release();
-  }
-}
+const trainAndEvaluate = (model: SparseAe, train: Dataset, test: Dataset): Promise<TermValues> =>
+  fitAndEvaluate(model, train, test, { epochs: EPOCHS, batchSize: 64, seed: 0, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } });
 
 describe('sparse property (bundled MNIST digits)', () => {
   let train: Dataset;
