@@ -2,6 +2,7 @@
  * `latentkit eval <run>`: test-split terms of a saved run, active units, and `--iw K` for
  * the importance-weighted log-likelihood bound.
  */
+import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { evalRun } from '../workflow/eval-run.js';
 import { nonNegativeInt, positiveInt } from './flags.js';
@@ -17,7 +18,22 @@ export function evalCommand(): Command {
     .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
     .option('--json', 'print one JSON object')
     .action(async (dir: string, f: { data?: string; dataDir?: string; iw?: number; seed?: number; threads?: number; json?: boolean }) => {
-      const summary = await evalRun({ dir, data: f.data, dataDir: f.dataDir, iw: f.iw, seed: f.seed, threads: f.threads });
+      const live = Boolean(process.stderr.isTTY) && !process.env['CI'];
+      const bar = live ? new cliProgress.SingleBar({ stream: process.stderr, format: 'IWAE K={k} [{bar}] {value}/{total} samples | eta {eta}s', clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+      const summary = await evalRun({
+        dir,
+        data: f.data,
+        dataDir: f.dataDir,
+        iw: f.iw,
+        seed: f.seed,
+        threads: f.threads,
+        onProgress: (done, total) => {
+          if (!bar) return;
+          if (done === total) bar.stop();
+          else if (bar.getProgress() === 0 && done > 0 && !bar.isActive) bar.start(total, done, { k: f.iw });
+          else bar.update(done);
+        },
+      });
       if (f.json) {
         process.stdout.write(`${JSON.stringify(summary)}\n`);
         return;

@@ -30,6 +30,7 @@ export async function iwaeNll(
   rng: Rng,
   runtime: RuntimeOptions = {},
   batchSize = 500,
+  onProgress?: (samplesDone: number, total: number) => void,
 ): Promise<number> {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`--iw must be a positive integer (got ${k})`);
   const g = new Graph();
@@ -55,6 +56,7 @@ export async function iwaeNll(
         for (let j = 0; j < k; j++) sum += Math.exp(logw[i * k + j]! - max);
         total += -(max + Math.log(sum / k));
       }
+      onProgress?.(start + count, data.n);
     }
     return total / data.n;
   } finally {

@@ -21,6 +21,8 @@ export interface EvalRunOptions extends RuntimeOptions {
   /** Importance samples for the IWAE bound (omit to skip). */
   readonly iw?: number;
   readonly seed?: number;
+  /** Progress of the IWAE pass (the long part), in samples. */
+  readonly onProgress?: (samplesDone: number, total: number) => void;
 }
 
 export interface EvalSummary {
@@ -56,7 +58,7 @@ export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
       await codec.release();
     }
     if (opts.iw !== undefined && isImportanceWeighted(model)) {
-      terms[`iwae_nll_k${opts.iw}`] = await iwaeNll(model, run.params, test, opts.iw, new Rng(`${seed}:iwae`), opts);
+      terms[`iwae_nll_k${opts.iw}`] = await iwaeNll(model, run.params, test, opts.iw, new Rng(`${seed}:iwae`), opts, 500, opts.onProgress);
     }
     return { model: model.family, run: opts.dir, data: spec, samples: test.n, test: terms };
   } finally {
