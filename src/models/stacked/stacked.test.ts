@@ -129,7 +129,7 @@ describe('stacked', () => {
     const csv = join(tmp, 'nolabels.csv');
     writeFileSync(csv, Array.from({ length: 40 }, (_, i) => [i % 3, (i * 7) % 5, 1, 0].map((v) => v / 5).join(',')).join('\n'));
     const missing = trainRun({ model: { family: 'stacked', hidden: [4], latent: 2, labels: 10 }, train: { epochs: 1 }, data: { spec: csv }, out: join(tmp, 'c'), threads: 1 });
-    await expect(missing).rejects.toThrow(/^--model stacked needs labels, but .* has none/);
+    await expect(missing).rejects.toThrow(/^--model stacked --labels \d+ needs labels, but .* has none/);
     const tooMany = trainRun({ model: { family: 'stacked', hidden: [8], latent: 2, labels: 500 }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 200 }, out: join(tmp, 'd'), threads: 1 });
     await expect(tooMany).rejects.toThrow('--labels 500 is more than the 200 training samples');
     // The head is scored on the test split, whose labels the workflow does not check for an AE.
