@@ -335,8 +335,9 @@ describe('resume', () => {
     'resume equivalence: --epochs 2 straight ≡ --epochs 1 then --resume --epochs 2 (byte-identical checkpoint, state, images; equal metrics)',
     async () => {
       const cwd = freshDir('resume');
-      // 300 samples in batches of 64: the last batch of each epoch is partial.
-      const common = ['--limit', '300', '--batch-size', '64', '--hidden', '16', '--latent', '2', '--seed', '3', '--threads', '1', '--quiet'];
+      // 1,100 samples in batches of 64: 17 full steps (two chains of 8 steps per call, then one
+      // single step) and a partial last batch in every epoch.
+      const common = ['--limit', '1100', '--batch-size', '64', '--hidden', '16', '--latent', '2', '--seed', '3', '--threads', '1', '--quiet'];
       const a = join(cwd, 'a');
       const b = join(cwd, 'b');
       const [ra, rb] = await Promise.all([latentkit(['train', ...common, '--epochs', '2', '--out', a], cwd), latentkit(['train', ...common, '--epochs', '1', '--out', b], cwd)]);
