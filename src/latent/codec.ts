@@ -3,7 +3,7 @@
  * (the trainer's live state store or parameters loaded from a run). Batches are cut to
  * `batchSize` rows so memory stays flat for any number of samples.
  */
-import { Graph } from '../graph/graph.js';
+import { Graph, type Value } from '../graph/graph.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { UsageError } from '../errors.js';
 import { Builder, fillNoise, type NoiseSpec } from '../nn/builder.js';
@@ -145,7 +145,7 @@ export class Codec {
 }
 
 /** The encoder graph (x → every code) and decoder graph (z → xhat) of a model, as used by `export` too. */
-export function buildCodecGraphs(model: AutoencoderModel): { encode: Record<string, import('../graph/graph.js').Value>; decode: Record<string, import('../graph/graph.js').Value> } {
+export function buildCodecGraphs(model: AutoencoderModel): { encode: Record<string, Value>; decode: Record<string, Value> } {
   const ge = new Graph();
   const be = new Builder(ge, 'eval');
   const x = ge.input('x', ['B', ...model.inputShape]);
@@ -159,7 +159,7 @@ export function buildCodecGraphs(model: AutoencoderModel): { encode: Record<stri
 }
 
 /** The model's prior as a graph: noise inputs (filled per batch) → z [B, latent]. */
-export function buildPriorGraph(model: AutoencoderModel): { z: import('../graph/graph.js').Value; noises: readonly NoiseSpec[] } {
+export function buildPriorGraph(model: AutoencoderModel): { z: Value; noises: readonly NoiseSpec[] } {
   const b = new Builder(new Graph(), 'eval');
   const z = model.samplePrior(b);
   return { z, noises: [...b.noises.values()].map((n) => n.spec) };
