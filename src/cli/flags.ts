@@ -17,15 +17,21 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
+/** A decimal number such as 3, -0.5, 1e-3 (no hex, binary or empty strings, which Number() accepts). */
+export function decimal(value: string): number {
+  if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value)) throw new InvalidArgumentError(`must be a number (got ${value})`);
+  return Number(value);
+}
+
 export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`must be a positive number (got ${value})`);
+  const n = decimal(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`must be a positive number (got ${value})`);
   return n;
 }
 
 export function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`must be a non-negative number (got ${value})`);
+  const n = decimal(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`must be a non-negative number (got ${value})`);
   return n;
 }
 

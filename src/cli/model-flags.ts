@@ -5,7 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { ACTIVATIONS } from '../nn/layers.js';
-import { nonNegativeNumber, oneOf, positiveInt, positiveIntList } from './flags.js';
+import { decimal, nonNegativeNumber, oneOf, positiveInt, positiveIntList } from './flags.js';
 
 interface ModelFlag {
   readonly flags: string;
@@ -14,11 +14,6 @@ interface ModelFlag {
   readonly parse?: (v: string) => unknown;
 }
 
-const num = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`must be a number (got ${v})`);
-  return n;
-};
 
 export const MODEL_FLAGS: readonly ModelFlag[] = [
   { flags: '--latent <n>', key: 'latent', help: 'latent (code) dimensions', parse: positiveInt },
@@ -29,21 +24,21 @@ export const MODEL_FLAGS: readonly ModelFlag[] = [
   { flags: '--tied', key: 'tied', help: 'AE: decoder uses the transposed encoder weights' },
   { flags: '--loss <name>', key: 'loss', help: 'AE reconstruction loss: mse or bce', parse: oneOf(['mse', 'bce'] as const) },
   { flags: '--init <name>', key: 'init', help: 'weight init: torch, he or glorot', parse: oneOf(['torch', 'he', 'glorot'] as const) },
-  { flags: '--beta <x>', key: 'beta', help: 'VAE: weight of the KL term (β-VAE)', parse: num },
-  { flags: '--kl-warmup <epochs>', key: 'klWarmup', help: 'VAE: epochs over which the KL weight ramps linearly from 0 to β', parse: num },
+  { flags: '--beta <x>', key: 'beta', help: 'VAE: weight of the KL term (β-VAE)', parse: decimal },
+  { flags: '--kl-warmup <epochs>', key: 'klWarmup', help: 'VAE: epochs over which the KL weight ramps linearly from 0 to β', parse: decimal },
   { flags: '--likelihood <name>', key: 'likelihood', help: 'VAE decoder: bernoulli or gaussian', parse: oneOf(['bernoulli', 'gaussian'] as const) },
   { flags: '--learn-variance', key: 'learnVariance', help: 'VAE gaussian decoder: learn per-pixel variance' },
   { flags: '--corruption <kind>', key: 'corruption', help: 'DAE: gaussian, masking or salt_pepper', parse: oneOf(['gaussian', 'masking', 'salt_pepper'] as const) },
-  { flags: '--noise-level <x>', key: 'noiseLevel', help: 'DAE: σ (gaussian) or the corrupted fraction (masking, salt_pepper)', parse: num },
+  { flags: '--noise-level <x>', key: 'noiseLevel', help: 'DAE: σ (gaussian) or the corrupted fraction (masking, salt_pepper)', parse: decimal },
   { flags: '--penalty <kind>', key: 'penalty', help: 'sparse AE: l1 or kl', parse: oneOf(['l1', 'kl'] as const) },
-  { flags: '--lambda <x>', key: 'lambda', help: 'sparse/contractive AE: penalty weight λ', parse: num },
-  { flags: '--rho <x>', key: 'rho', help: 'sparse AE (kl): target mean activation ρ in (0,1)', parse: num },
+  { flags: '--lambda <x>', key: 'lambda', help: 'sparse/contractive AE: penalty weight λ', parse: decimal },
+  { flags: '--rho <x>', key: 'rho', help: 'sparse AE (kl): target mean activation ρ in (0,1)', parse: decimal },
   { flags: '--jacobian <mode>', key: 'jacobian', help: 'CAE: auto, exact (single sigmoid layer) or autodiff', parse: oneOf(['auto', 'exact', 'autodiff'] as const) },
   { flags: '--prior <name>', key: 'prior', help: 'AAE prior: normal, mog or uniform', parse: oneOf(['normal', 'mog', 'uniform'] as const) },
   { flags: '--conditional', key: 'conditional', help: 'AAE: give labels to the discriminator' },
-  { flags: '--pretrain-epochs <n>', key: 'pretrainEpochs', help: 'stacked AE: epochs of greedy pretraining per layer', parse: num },
-  { flags: '--head-epochs <n>', key: 'headEpochs', help: 'stacked AE: epochs of the supervised head', parse: num },
-  { flags: '--labels <n>', key: 'labels', help: 'stacked AE: labelled samples for the supervised head', parse: num },
+  { flags: '--pretrain-epochs <n>', key: 'pretrainEpochs', help: 'stacked AE: epochs of greedy pretraining per layer', parse: decimal },
+  { flags: '--head-epochs <n>', key: 'headEpochs', help: 'stacked AE: epochs of the supervised head', parse: decimal },
+  { flags: '--labels <n>', key: 'labels', help: 'stacked AE: labelled samples for the supervised head', parse: decimal },
   { flags: '--denoise <x>', key: 'denoise', help: 'stacked AE: masking fraction for denoising pretraining (0 = plain)', parse: nonNegativeNumber },
 ];
 

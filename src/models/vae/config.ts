@@ -20,12 +20,12 @@ export const vaeConfigSchema = z
     /** For the Gaussian decoder: learn one log-variance per pixel instead of fixing σ² = 1. */
     learnVariance: z.boolean().default(false),
     /** β of β-VAE: weight of the KL term (Higgins et al. 2017). */
-    beta: z.number().nonnegative({ message: 'must be non-negative' }).default(1),
+    beta: z.number().nonnegative({ error: (i) => `must be non-negative (got ${String(i.input)})` }).default(1),
     /**
      * KL warm-up: epochs over which the KL weight ramps linearly from 0 to β
      * (Bowman et al. 2016; Sønderby et al. 2016). 0 = no warm-up.
      */
-    klWarmup: z.number().nonnegative({ message: 'must be non-negative' }).default(0),
+    klWarmup: z.number().nonnegative({ error: (i) => `must be non-negative (got ${String(i.input)})` }).default(0),
     /** Weight initialiser: 'torch' = PyTorch's nn.Linear default. */
     init: z.enum(['torch', 'he', 'glorot']).default('torch'),
   })
