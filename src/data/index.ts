@@ -2,7 +2,7 @@
 export type { Dataset, Split } from './dataset.js';
 export { sampleSize } from './dataset.js';
 export { DataError } from './errors.js';
-export { loadBundledMnist } from './mnist.js';
+export { bundledMnistSubset, loadBundledMnist } from './mnist.js';
 export { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist, loadIdxDir, loadIdxPair, parseIdx, readIdxFile, type IdxArray } from './idx.js';
 export { loadCsv, type CsvOptions } from './csv.js';
 export { loadNpy, parseNpyHeader, type NpyHeader } from './npy.js';

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import seedrandom from 'seedrandom';
 import type { Dataset, Split } from './dataset.js';
+import { subset } from './ops.js';
 import { DataError } from './errors.js';
 
 /** Pixels per bundled digit image (28 × 28). */
@@ -80,4 +81,13 @@ function shuffleInPlace<T>(arr: T[], seed: string): void {
     arr[i] = arr[j]!;
     arr[j] = t;
   }
+}
+
+/**
+ * The first `train` training and `test` test rows of the bundled digits (see
+ * {@link loadBundledMnist}): a small, fixed, class-mixed split for quick experiments and tests.
+ */
+export function bundledMnistSubset(train: number, test: number): Split {
+  const full = loadBundledMnist();
+  return { train: subset(full.train, train), test: subset(full.test, test) };
 }

@@ -5,11 +5,10 @@
  * property) the penalty makes the encoder contract: a smaller ‖J_f(x)‖_F on test digits
  * than the same network trained without it.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { grad } from '../../autodiff/grad.js';
 import type { Dataset } from '../../data/dataset.js';
-import { loadBundledMnist } from '../../data/mnist.js';
-import { subset } from '../../data/ops.js';
+import { bundledMnistSubset } from '../../data/mnist.js';
 import { Graph, type Value } from '../../graph/graph.js';
 import * as op from '../../graph/ops.js';
 import { Builder } from '../../nn/builder.js';
@@ -166,13 +165,7 @@ async function compare(raw: Record<string, unknown>, train: Dataset, test: Datas
 }
 
 describe('cae property (bundled MNIST digits: 3,000 training, 500 test)', () => {
-  let train: Dataset;
-  let test: Dataset;
-  beforeAll(() => {
-    const split = loadBundledMnist();
-    train = subset(split.train, 3000);
-    test = subset(split.test, 500);
-  });
+  const { train, test } = bundledMnistSubset(3000, 500);
 
   it('the contractive penalty (default λ) gives a smaller encoder Jacobian norm ‖J_f(x)‖_F on test digits than the same net with λ = 0 (closed form, one 64-unit sigmoid layer)', async () => {
     // A single sigmoid layer learns slowly at lr 1e-3 (an independent NumPy transcription

@@ -4,10 +4,9 @@
  * graphs report the documented terms, and (the family property) training on corrupted
  * inputs makes it restore corrupted digits better than a plain autoencoder of the same size.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../data/dataset.js';
-import { loadBundledMnist } from '../../data/mnist.js';
-import { subset } from '../../data/ops.js';
+import { bundledMnistSubset } from '../../data/mnist.js';
 import { Graph } from '../../graph/graph.js';
 import { Builder } from '../../nn/builder.js';
 import { Rng } from '../../nn/rng.js';
@@ -147,13 +146,7 @@ async function trainAndEvaluate(model: TrainableModel, train: Dataset, test: Dat
 }
 
 describe('dae property (bundled MNIST digits)', () => {
-  let train: Dataset;
-  let test: Dataset;
-  beforeAll(() => {
-    const split = loadBundledMnist();
-    train = subset(split.train, 3000);
-    test = subset(split.test, 500);
-  });
+  const { train, test } = bundledMnistSubset(3000, 500);
 
   it('restores corrupted test digits better than a same-size plain AE fed the identical corruption, and better than doing nothing', async () => {
     const t0 = performance.now();

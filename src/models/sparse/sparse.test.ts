@@ -4,10 +4,9 @@
  * penalty on a non-sigmoid code, and (the family property) the penalty lowers the mean code
  * activation compared with the same network trained without it.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../data/dataset.js';
-import { loadBundledMnist } from '../../data/mnist.js';
-import { subset } from '../../data/ops.js';
+import { bundledMnistSubset } from '../../data/mnist.js';
 import { Graph } from '../../graph/graph.js';
 import { Rng } from '../../nn/rng.js';
 import { Program, Tensor } from '../../runtime/program.js';
@@ -119,13 +118,7 @@ const trainAndEvaluate = (model: SparseAe, train: Dataset, test: Dataset): Promi
   fitAndEvaluate(model, train, test, { epochs: EPOCHS, batchSize: 64, seed: 0, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } });
 
 describe('sparse property (bundled MNIST digits)', () => {
-  let train: Dataset;
-  let test: Dataset;
-  beforeAll(() => {
-    const split = loadBundledMnist();
-    train = subset(split.train, 3000);
-    test = subset(split.test, 500);
-  });
+  const { train, test } = bundledMnistSubset(3000, 500);
 
   it('the kl penalty (default λ, ρ) gives a lower mean code activation on test digits than the same net with λ = 0', async () => {
     const t0 = performance.now();
