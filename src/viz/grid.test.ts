@@ -98,3 +98,44 @@ describe('encodeGrayPng / writePng', () => {
     expect(() => encodeGrayPng(new Uint8Array(5), 3, 2)).toThrow(/5 pixels for a 3x2 image/);
   });
 });
+
+/** Decode PNG bytes to [r, g, b] per pixel, plus the IHDR colour type. */
+function decodeRgb(bytes: Uint8Array): { width: number; height: number; rgb: [number, number, number][]; colorType: number } {
+  const png = PNG.sync.read(Buffer.from(bytes));
+  const rgb: [number, number, number][] = [];
+  for (let i = 0; i < png.width * png.height; i++) rgb.push([png.data[4 * i]!, png.data[4 * i + 1]!, png.data[4 * i + 2]!]);
+  return { width: png.width, height: png.height, rgb, colorType: bytes[25]! };
+}
+
+describe('imageGridPng with channels: 3 (CHW colour images)', () => {
+  it('a pure-red image gives red pixels, a pure-blue one blue, in an RGB PNG', () => {
+    const h = 2;
+    const w = 2;
+    const red = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]; // R plane, G plane, B plane
+    const blue = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
+    const out = decodeRgb(imageGridPng(Float32Array.from([...red, ...blue]), 2, h, w, { cols: 2, pad: 1, channels: 3 }));
+    expect(out.colorType).toBe(2);
+    expect([out.width, out.height]).toEqual([2 * w + 3, h + 2]);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        expect(out.rgb[(1 + y) * out.width + 1 + x]).toEqual([255, 0, 0]);
+        expect(out.rgb[(1 + y) * out.width + 1 + w + 1 + x]).toEqual([0, 0, 255]);
+      }
+    }
+    expect(out.rgb[0]).toEqual([128, 128, 128]); // separator stays gray
+  });
+
+  it('reads each plane at its own pixel (CHW → interleaved) and scales every channel', () => {
+    // one 1x2 image: pixel 0 = (0.2, 0.4, 0.6), pixel 1 = (1, 0, 0.5)
+    const img = Float32Array.from([0.2, 1, 0.4, 0, 0.6, 0.5]);
+    const px = imageGridPixels(img, 1, 1, 2, { pad: 0, channels: 3, scale: 2 });
+    expect([px.width, px.height, px.channels]).toEqual([4, 2, 3]);
+    const p0 = [51, 102, 153];
+    const p1 = [255, 0, 128];
+    expect(Array.from(px.pixels)).toEqual([...p0, ...p0, ...p1, ...p1, ...p0, ...p0, ...p1, ...p1]);
+  });
+
+  it('asks for 3 planes per image when channels is 3', () => {
+    expect(() => imageGridPng(new Float32Array(4), 1, 2, 2, { channels: 3 })).toThrow(/need 1\*3\*2\*2 = 12 values, got 4/);
+  });
+});
