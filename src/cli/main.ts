@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import { VERSION } from '../workflow/train-run.js';
 import { evalCommand } from './eval.js';
+import { attributeCommand, embedCommand, interpolateCommand, manifoldCommand, traverseCommand } from './latent-commands.js';
 import { exportCommand } from './export.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
@@ -19,7 +20,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(trainCommand())
     .addCommand(evalCommand())
     .addCommand(exportCommand())
-    .addCommand(sampleCommand());
+    .addCommand(sampleCommand())
+    .addCommand(embedCommand())
+    .addCommand(manifoldCommand())
+    .addCommand(interpolateCommand())
+    .addCommand(traverseCommand())
+    .addCommand(attributeCommand());
   try {
     await program.parseAsync([...argv]);
     return 0;
