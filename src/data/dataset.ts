@@ -17,6 +17,11 @@ export interface Dataset {
   readonly labels?: Int32Array;
   /** Number of classes when labels are present. */
   readonly numClasses?: number;
+  /**
+   * Names of the classes, index = label, when the source names them (an image folder's
+   * class sub-folders, sorted). Length `numClasses`.
+   */
+  readonly classNames?: readonly string[];
 }
 
 /** A fixed train/test split. */

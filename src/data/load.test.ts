@@ -34,14 +34,42 @@ function expectDataError(fn: () => unknown, message: string | RegExp): void {
 }
 
 describe('loadData', () => {
-  it('single CSV: the last floor(10%) rows become test, in order, and the rest train', () => {
+  it('single CSV: a seeded shuffled split puts floor(10%) random rows in test, the rest in train, and reproduces', () => {
     const p = join(dir, 'twenty.csv');
     writeFileSync(p, csvRows(20));
     const s = loadData(p);
+    expect([s.train.n, s.test.n]).toEqual([18, 2]);
+    const firstCol = (x: Float32Array): number[] => Array.from(x).filter((_, i) => i % 2 === 0);
+    const all = [...firstCol(s.train.x), ...firstCol(s.test.x)].sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 20 }, (_, i) => i)); // a partition of the rows
+    expect(firstCol(s.test.x)).not.toEqual([18, 19]); // not the tail
+    expect(firstCol(s.train.x).slice(0, 5)).not.toEqual([0, 1, 2, 3, 4]); // train rows are shuffled too
+    const again = loadData(p, { splitSeed: 0 });
+    expect(Array.from(again.test.x)).toEqual(Array.from(s.test.x));
+    const other = loadData(p, { splitSeed: 1 });
+    expect(Array.from(other.test.x)).not.toEqual(Array.from(s.test.x));
+  });
+
+  it('splitSeed null keeps the legacy split: the last floor(10%) rows become test, in order', () => {
+    const p = join(dir, 'twenty-tail.csv');
+    writeFileSync(p, csvRows(20));
+    const s = loadData(p, { splitSeed: null });
     expect(s.train.n).toBe(18);
     expect(s.test.n).toBe(2);
     expect(Array.from(s.test.x)).toEqual([18, 36, 19, 38]);
     expect(Array.from(s.train.x.subarray(0, 4))).toEqual([0, 0, 1, 2]);
+  });
+
+  it('a label-sorted file gets every class into both splits; testFraction sets the test size', () => {
+    const p = join(dir, 'sorted.csv');
+    writeFileSync(p, 'label,v\n' + Array.from({ length: 100 }, (_, i) => `${Math.floor(i / 25)},${i}`).join('\n') + '\n');
+    const s = loadData(p, { testFraction: 0.2 });
+    expect([s.train.n, s.test.n]).toEqual([80, 20]);
+    expect(new Set(s.test.labels).size).toBe(4);
+    expect(new Set(s.train.labels).size).toBe(4);
+    expect(loadData(p, { splitSeed: null, testFraction: 0.2 }).test.labels!.every((l) => l === 3)).toBe(true); // what the tail split did
+    expectDataError(() => loadData(p, { testFraction: 1 }), 'test fraction must be between 0 and 1 (exclusive), got 1');
+    expectDataError(() => loadData(p, { testFraction: 0 }), /got 0$/);
   });
 
   it('single file with few rows still gets at least 1 test row; 1 row is an error', () => {
@@ -57,7 +85,7 @@ describe('loadData', () => {
   it('limit keeps the first N train rows and leaves test unchanged', () => {
     const p = join(dir, 'lim.csv');
     writeFileSync(p, csvRows(30));
-    const s = loadData(p, { limit: 4 });
+    const s = loadData(p, { limit: 4, splitSeed: null });
     expect(s.train.n).toBe(4);
     expect(Array.from(s.train.x)).toEqual([0, 0, 1, 2, 2, 4, 3, 6]);
     expect(s.test.n).toBe(3);
@@ -67,7 +95,7 @@ describe('loadData', () => {
   it('passes labelColumn through to CSV loading', () => {
     const p = join(dir, 'lab.csv');
     writeFileSync(p, 'y,a\n' + csvRows(10));
-    const s = loadData(p, { labelColumn: 'y' });
+    const s = loadData(p, { labelColumn: 'y', splitSeed: null });
     expect(s.train.sampleShape).toEqual([1]);
     expect(Array.from(s.test.labels!)).toEqual([9]);
   });

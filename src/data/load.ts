@@ -1,15 +1,17 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
+import { Rng } from '../nn/rng.js';
 import type { Dataset, Split } from './dataset.js';
 import { loadCsv } from './csv.js';
 import { DataError } from './errors.js';
 import { DEFAULT_FASHION_MNIST_DIR, loadIdxDir } from './idx.js';
 import { loadBundledMnist } from './mnist.js';
+import { hasTrainTestFolders, loadImageFolder, loadImageFolderSplit } from './images.js';
 import { loadNpy } from './npy.js';
-import { splitTail, subset, validateFinite } from './ops.js';
+import { splitPermuted, splitTail, subset, validateFinite } from './ops.js';
 
 export { DataError } from './errors.js';
-export { subset, takeRows, sliceRows, splitTail, validateFinite } from './ops.js';
+export { subset, takeRows, sliceRows, splitTail, splitPermuted, validateFinite } from './ops.js';
 
 /** Options for {@link loadData}. */
 export interface LoadDataOptions {
@@ -19,46 +21,83 @@ export interface LoadDataOptions {
   readonly limit?: number;
   /** CSV/TSV only: label column (see CsvOptions.labelColumn; default: a header column named `label`). */
   readonly labelColumn?: string | number | null;
+  /**
+   * Data without its own test set (a CSV/TSV/NPY file, an image folder without `train/` and
+   * `test/`): the fraction of rows, in (0, 1), that becomes the test split. Default 0.1.
+   */
+  readonly testFraction?: number;
+  /**
+   * Seed of the shuffled train/test split of such data (the permutation is
+   * `new Rng(`${splitSeed}:split`).permutation(n)`). Default 0. `null`: the unshuffled split of
+   * earlier versions, the last rows as test (kept so old runs reload the same split).
+   */
+  readonly splitSeed?: number | null;
 }
 
-/** Fraction of rows that a single-file dataset (CSV/TSV/NPY) puts in its fixed test split. */
+/** Default fraction of rows that data without its own test set puts in the test split. */
 export const SINGLE_FILE_TEST_FRACTION = 0.1;
+
+/** How the train/test split of a dataset came about. */
+export type SplitSource = 'fixed' | 'shuffled' | 'tail';
 
 /**
  * Load a train/test {@link Split} from a spec:
  * - `mnist`: the ~10k digits bundled with the `mnist` package (9003 train / 997 test, [1, 28, 28]).
  * - `fashion-mnist`: IDX files in `opts.dataDir` (default `/usr/share/datasets/fashion-mnist`).
- * - a directory: MNIST-style IDX files (`train-images-idx3-ubyte[.gz]`, `t10k-...`).
- * - a `.csv`/`.tsv`/`.txt` file (see loadCsv) or `.npy` file (see loadNpy): the last
- *   `max(1, floor(10%))` rows form the test set, the rest train (no shuffling).
+ * - a directory holding MNIST-style IDX files (`train-images-idx3-ubyte[.gz]`, `t10k-...`).
+ * - any other directory: a folder of PNG images (see images.ts): class sub-folders become
+ *   labels; `train/` and `test/` sub-folders give a fixed split.
+ * - a `.csv`/`.tsv`/`.txt` file (see loadCsv) or `.npy` file (see loadNpy).
+ * Data without its own test set is split by a seeded permutation: `max(1, floor(n ·
+ * testFraction))` rows (default 10%) become the test set (see {@link LoadDataOptions.splitSeed}).
  *
  * `opts.limit` keeps the first `limit` train rows. Every result is checked to be finite.
  * Throws {@link DataError} (one line, naming the path) for a missing path
  * (`data file not found: <path>`), unknown extension, malformed or empty data, NaN/Infinity.
  */
 export function loadData(spec: string, opts: LoadDataOptions = {}): Split {
+  return loadDataWithSource(spec, opts).split;
+}
+
+/** {@link loadData}, also saying whether the split was fixed by the data, shuffled, or the legacy tail split. */
+export function loadDataWithSource(spec: string, opts: LoadDataOptions = {}): { split: Split; source: SplitSource } {
   if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 1)) {
     throw new DataError(`limit must be a positive integer, got ${opts.limit}`);
   }
-  let split: Split;
+  const testFraction = opts.testFraction ?? SINGLE_FILE_TEST_FRACTION;
+  if (!(testFraction > 0 && testFraction < 1)) throw new DataError(`test fraction must be between 0 and 1 (exclusive), got ${testFraction}`);
+  const splitSeed = opts.splitSeed === undefined ? 0 : opts.splitSeed;
+  const splitOne = (ds: Dataset): { split: Split; source: SplitSource } =>
+    splitSeed === null
+      ? { split: splitTail(ds, testFraction), source: 'tail' }
+      : { split: splitPermuted(ds, testFraction, new Rng(`${splitSeed}:split`).permutation(ds.n)), source: 'shuffled' };
+  let result: { split: Split; source: SplitSource };
   if (spec === 'mnist') {
-    split = loadBundledMnist();
+    result = { split: loadBundledMnist(), source: 'fixed' };
   } else if (spec === 'fashion-mnist') {
-    split = loadIdxDir(opts.dataDir ?? DEFAULT_FASHION_MNIST_DIR, 'fashion-mnist');
+    result = { split: loadIdxDir(opts.dataDir ?? DEFAULT_FASHION_MNIST_DIR, 'fashion-mnist'), source: 'fixed' };
   } else {
     if (!existsSync(spec)) throw new DataError(`data file not found: ${spec}`);
     if (statSync(spec).isDirectory()) {
-      split = loadIdxDir(spec);
+      if (holdsIdxFiles(spec)) result = { split: loadIdxDir(spec), source: 'fixed' };
+      else if (hasTrainTestFolders(spec)) result = { split: loadImageFolderSplit(spec), source: 'fixed' };
+      else result = splitOne(loadImageFolder(spec));
     } else {
-      split = splitTail(loadSingleFile(spec, opts), SINGLE_FILE_TEST_FRACTION);
+      result = splitOne(loadSingleFile(spec, opts));
     }
   }
+  const { split } = result;
   const train = opts.limit !== undefined ? subset(split.train, opts.limit) : split.train;
   for (const ds of [train, split.test]) {
     if (ds.n === 0) throw new DataError(`${ds.name}: no rows`);
     validateFinite(ds);
   }
-  return { train, test: split.test };
+  return { split: { train, test: split.test }, source: result.source };
+}
+
+/** Does `dir` hold MNIST-style IDX files (`*-idx<k>-ubyte`, `*.idx<k>-ubyte`, optionally `.gz`)? */
+function holdsIdxFiles(dir: string): boolean {
+  return readdirSync(dir).some((f) => /[-.]idx\d-ubyte(\.gz)?$/.test(f));
 }
 
 /** Load one `.csv`/`.tsv`/`.tab`/`.txt`/`.npy` file as a single {@link Dataset}; throws {@link DataError} otherwise. */
@@ -74,7 +113,7 @@ export function loadSingleFile(path: string, opts: Pick<LoadDataOptions, 'labelC
       return loadNpy(path);
     default:
       throw new DataError(
-        `unsupported data file extension '${ext || '(none)'}': ${path} (expected .csv, .tsv, .npy, a directory of IDX files, 'mnist' or 'fashion-mnist')`,
+        `unsupported data file extension '${ext || '(none)'}': ${path} (expected .csv, .tsv, .npy, a folder of PNG images or IDX files, 'mnist' or 'fashion-mnist')`,
       );
   }
 }

@@ -77,12 +77,37 @@ export function sliceRows(ds: Dataset, start: number, end: number, name: string 
  */
 export function splitTail(ds: Dataset, testFraction = 0.1): { train: Dataset; test: Dataset } {
   if (ds.n < 2) throw new DataError(`${ds.name}: need at least 2 rows to make a train/test split, found ${ds.n}`);
-  const nTest = Math.min(ds.n - 1, Math.max(1, Math.floor(ds.n * testFraction)));
+  const nTest = testRowCount(ds.n, testFraction);
   const nTrain = ds.n - nTest;
   return {
     train: sliceRows(ds, 0, nTrain, `${ds.name} [train]`),
     test: sliceRows(ds, nTrain, ds.n, `${ds.name} [test]`),
   };
+}
+
+/**
+ * Seeded shuffled split of one dataset: with `nTest = max(1, floor(n * testFraction))` (at most
+ * n − 1), rows `permutation[0 .. nTest)` become the test set and `permutation[nTest .. n)` the
+ * train set, each in permutation order (so a label-sorted file gives class-mixed splits, and
+ * the first rows of either split are a random sample). `permutation` must be a permutation of
+ * 0..n−1 (e.g. `new Rng(seed).permutation(n)`); the same permutation gives the same split.
+ * Names get ` [train]` / ` [test]` appended. Throws {@link DataError} if `ds` has fewer than 2
+ * rows, RangeError if `testFraction` is not in (0, 1) or the permutation has the wrong length.
+ */
+export function splitPermuted(ds: Dataset, testFraction: number, permutation: Int32Array): { train: Dataset; test: Dataset } {
+  if (!(testFraction > 0 && testFraction < 1)) throw new RangeError(`splitPermuted: testFraction must be in (0, 1), got ${testFraction}`);
+  if (permutation.length !== ds.n) throw new RangeError(`splitPermuted: permutation of ${permutation.length} for ${ds.n} rows`);
+  if (ds.n < 2) throw new DataError(`${ds.name}: need at least 2 rows to make a train/test split, found ${ds.n}`);
+  const nTest = testRowCount(ds.n, testFraction);
+  return {
+    train: takeRows(ds, permutation.subarray(nTest), `${ds.name} [train]`),
+    test: takeRows(ds, permutation.subarray(0, nTest), `${ds.name} [test]`),
+  };
+}
+
+/** Test rows of a single-dataset split: `max(1, floor(n * testFraction))`, at most n − 1. */
+export function testRowCount(n: number, testFraction: number): number {
+  return Math.min(n - 1, Math.max(1, Math.floor(n * testFraction + 1e-9))); // + 1e-9: 0.29 * 100 is 28.999…
 }
 
 /**
@@ -97,5 +122,10 @@ export function bytesToUnit(src: Uint8Array): Float32Array {
 function withRows(ds: Dataset, name: string, n: number, x: Float32Array, labels: Int32Array | undefined): Dataset {
   const base = { name, n, sampleShape: [...ds.sampleShape], x };
   if (labels === undefined) return base;
-  return ds.numClasses !== undefined ? { ...base, labels, numClasses: ds.numClasses } : { ...base, labels };
+  return {
+    ...base,
+    labels,
+    ...(ds.numClasses !== undefined && { numClasses: ds.numClasses }),
+    ...(ds.classNames !== undefined && { classNames: ds.classNames }),
+  };
 }
