@@ -2,6 +2,10 @@
  * Assembles batch feeds from a dataset: x rows gathered by index into a reused buffer,
  * one-hot labels, and fresh noise for every noise input. Tensors are cached per batch
  * size (at most two sizes per epoch: full and the last partial batch).
+ *
+ * With `dynamicBinarize`, every batch's x is a fresh draw x̃ ~ Bernoulli(x) elementwise
+ * (x̃ = 1 if u < x, u ~ U[0, 1)), the dynamic binarisation of Salakhutdinov & Murray (2008);
+ * the draws come from the same generator as the noise, before it, so a resumed run repeats them.
  */
 import type { Dataset } from '../data/dataset.js';
 import { sampleSize } from '../data/dataset.js';
@@ -9,6 +13,11 @@ import { fillNoise, type NoiseSpec } from '../nn/builder.js';
 import { UsageError } from '../errors.js';
 import type { Rng } from '../nn/rng.js';
 import { Tensor } from '../runtime/program.js';
+
+export interface BatchFeederOptions {
+  /** Replace each batch's x (values in [0, 1]) by a fresh Bernoulli(x) draw. */
+  readonly dynamicBinarize?: boolean;
+}
 
 export class BatchFeeder {
   private readonly cache = new Map<number, Record<string, Tensor>>();
@@ -21,6 +30,7 @@ export class BatchFeeder {
     readonly noises: readonly NoiseSpec[],
     /** Suffix of the batch input names (`x@2` for step 2 of a chained program). */
     readonly suffix = '',
+    readonly options: BatchFeederOptions = {},
   ) {
     this.dim = sampleSize(dataset);
     const want = inputShape.reduce((a, b) => a * b, 1);
@@ -51,7 +61,7 @@ export class BatchFeeder {
     return out;
   }
 
-  /** Feeds for rows `order[start .. start+count)`, with noise drawn from `rng`. */
+  /** Feeds for rows `order[start .. start+count)`, with binarisation (if on) and noise drawn from `rng`, in that order. */
   fill(order: Int32Array | null, start: number, count: number, rng: Rng): Record<string, Tensor> {
     const t = this.tensors(count);
     const x = t[`x${this.suffix}`]!.data as Float32Array;
@@ -60,6 +70,9 @@ export class BatchFeeder {
     for (let i = 0; i < count; i++) {
       const row = order ? order[start + i]! : start + i;
       x.set(src.subarray(row * d, row * d + d), i * d);
+    }
+    if (this.options.dynamicBinarize) {
+      for (let i = 0; i < count * d; i++) x[i] = rng.uniform() < x[i]! ? 1 : 0;
     }
     const labels = this.dataset.labels ? this.batchLabels(order, start, count) : null;
     if (this.numClasses > 0) {

@@ -37,6 +37,11 @@ export interface TrainerOptions extends RuntimeOptions {
    * whole state that onnxruntime-node makes into fresh JS buffers.
    */
   readonly stepsPerRun?: number;
+  /**
+   * Train on x̃ ~ Bernoulli(x), drawn afresh for every batch from the noise generator (dynamic
+   * binarisation; x must lie in [0, 1]). Evaluation sees the data as given.
+   */
+  readonly dynamicBinarize?: boolean;
 }
 
 /** Where a run is: completed epochs, global step, and the generator states that continue it. */
@@ -139,12 +144,13 @@ export class Trainer {
   /** Runs one epoch over `data` in a fresh random order; `totalEpochs` sizes the schedules. */
   async trainEpoch(data: Dataset, totalEpochs: number, onStep?: (e: StepEvent) => void): Promise<EpochResult> {
     const { batchSize } = this.options;
-    const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.noises);
+    const feedOpts = { dynamicBinarize: this.options.dynamicBinarize ?? false };
+    const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.noises, '', feedOpts);
     const chain = this.compiled.chain;
     const chainFeeders = chain
       ? Array.from({ length: chain.graph.steps }, (_, i) => {
           const suffix = stepSuffix(i, chain.graph.steps);
-          return new BatchFeeder(data, this.model.inputShape, this.model.numClasses, chain.graph.noises.filter((n) => n.name.endsWith(suffix)), suffix);
+          return new BatchFeeder(data, this.model.inputShape, this.model.numClasses, chain.graph.noises.filter((n) => n.name.endsWith(suffix)), suffix, feedOpts);
         })
       : [];
     const order = this.dataRng.permutation(data.n);
