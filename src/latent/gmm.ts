@@ -26,9 +26,9 @@ export interface GmmFitOptions {
   readonly components?: number;
   /** Seed of the k-means++ initialisation (default 0). */
   readonly seed?: number;
-  /** EM iterations at most (default 200). */
+  /** EM iterations at most (default 100). */
   readonly maxIter?: number;
-  /** Stop when the mean log-likelihood per sample rises by less than this (nats, default 1e-6). */
+  /** Stop when the mean log-likelihood per sample rises by less than this (nats, default 1e-5). */
   readonly tol?: number;
   /** Variance floor relative to the data's mean per-dimension variance (default 1e-6). */
   readonly varianceFloor?: number;
@@ -36,7 +36,7 @@ export interface GmmFitOptions {
   readonly kmeansIter?: number;
 }
 
-export const GMM_DEFAULTS = { components: 10, seed: 0, maxIter: 200, tol: 1e-6, varianceFloor: 1e-6, kmeansIter: 10 } as const;
+export const GMM_DEFAULTS = { components: 10, seed: 0, maxIter: 100, tol: 1e-5, varianceFloor: 1e-6, kmeansIter: 10 } as const;
 
 /** The JSON form of a fitted mixture (`GaussianMixture.toJSON`). */
 export interface GaussianMixtureJson {
@@ -95,30 +95,40 @@ export class GaussianMixture {
     for (let i = 0; i < x.length; i++) {
       if (!Number.isFinite(x[i]!)) throw new RangeError(`GMM: row ${Math.floor(i / d)}, dimension ${i % d} is ${x[i]} (codes must be finite)`);
     }
-    const floor = o.varianceFloor * Math.max(meanVariance(x, n, d), 1e-300);
-    const init = kmeansInit(x, n, d, K, new Rng(`${o.seed}:gmm`), o.kmeansIter, floor);
+    // EM runs on float64 data centred on its mean; the means are shifted back at the end.
+    const centre = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) centre[j]! += x[i * d + j]!;
+    for (let j = 0; j < d; j++) centre[j]! /= n;
+    const xc = Float64Array.from(x, (v, i) => v - centre[i % d]!);
+    const floor = o.varianceFloor * Math.max(meanVariance(xc, n, d), 1e-300);
+    const init = kmeansInit(xc, n, d, K, new Rng(`${o.seed}:gmm`), o.kmeansIter, floor);
     const gmm = new GaussianMixture(init.weights, init.means, init.variances, d);
     const history: number[] = [];
     const resp = new Float64Array(n * K);
     for (let it = 0; ; it++) {
-      const ll = gmm.responsibilities(x, n, resp);
+      const ll = gmm.responsibilities(xc, n, resp);
       history.push(ll);
       const prev = history[history.length - 2];
       if (it >= o.maxIter || (prev !== undefined && ll - prev < o.tol)) break;
-      gmm.maximise(x, n, resp, floor);
+      gmm.maximise(xc, n, resp, floor);
     }
-    return new GaussianMixture(gmm.weights, gmm.means, gmm.variances, d, history);
+    const means = gmm.means.map((m, i) => m + centre[i % d]!);
+    return new GaussianMixture(gmm.weights, means, gmm.variances, d, history);
   }
 
   /** log N(x_i | μ_k, σ²_k) + log w_k for every component into `out` (length K); returns log p(x_i). */
-  private logJoint(x: Float32Array, row: number, out: Float64Array, logNorm: Float64Array): number {
-    const { dim: d } = this;
+  private logJoint(x: ArrayLike<number>, row: number, out: Float64Array, logNorm: Float64Array, precision: Float64Array): number {
+    const d = this.dim;
+    const K = logNorm.length;
+    const means = this.means;
+    const base = row * d;
     let max = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < this.components; k++) {
+    for (let k = 0; k < K; k++) {
       let q = 0;
+      const off = k * d;
       for (let j = 0; j < d; j++) {
-        const diff = x[row * d + j]! - this.means[k * d + j]!;
-        q += (diff * diff) / this.variances[k * d + j]!;
+        const diff = x[base + j]! - means[off + j]!;
+        q += diff * diff * precision[off + j]!;
       }
       const v = logNorm[k]! - 0.5 * q;
       out[k] = v;
@@ -126,66 +136,71 @@ export class GaussianMixture {
     }
     if (max === Number.NEGATIVE_INFINITY) return max;
     let s = 0;
-    for (let k = 0; k < this.components; k++) s += Math.exp(out[k]! - max);
+    for (let k = 0; k < K; k++) s += Math.exp(out[k]! - max);
     return max + Math.log(s);
   }
 
-  /** log w_k − ½ Σ_j log(2π σ²_kj) per component. */
-  private logNorms(): Float64Array {
+  /** log w_k − ½ Σ_j log(2π σ²_kj) per component, and the precisions 1/σ². */
+  private norms(): { logNorm: Float64Array; precision: Float64Array } {
     const { dim: d } = this;
-    const out = new Float64Array(this.components);
+    const logNorm = new Float64Array(this.components);
+    const precision = this.variances.map((v) => 1 / v);
     for (let k = 0; k < this.components; k++) {
       let s = d * LOG_2PI;
       for (let j = 0; j < d; j++) s += Math.log(this.variances[k * d + j]!);
-      out[k] = Math.log(this.weights[k]!) - 0.5 * s;
+      logNorm[k] = Math.log(this.weights[k]!) - 0.5 * s;
     }
-    return out;
+    return { logNorm, precision };
   }
 
   /** E-step: r_ik into `resp` (n × K); returns the mean log-likelihood per sample. */
-  private responsibilities(x: Float32Array, n: number, resp: Float64Array): number {
+  private responsibilities(x: Float64Array, n: number, resp: Float64Array): number {
     const K = this.components;
-    const logNorm = this.logNorms();
+    const { logNorm, precision } = this.norms();
     const lj = new Float64Array(K);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const lp = this.logJoint(x, i, lj, logNorm);
+      const lp = this.logJoint(x, i, lj, logNorm, precision);
       total += lp;
       for (let k = 0; k < K; k++) resp[i * K + k] = Math.exp(lj[k]! - lp);
     }
     return total / n;
   }
 
-  /** M-step in place. A component with (numerically) no responsibility keeps its mean and variances. */
-  private maximise(x: Float32Array, n: number, resp: Float64Array, floor: number): void {
-    const { dim: d } = this;
+  /**
+   * M-step in place, from sufficient statistics Σ r, Σ r x, Σ r x² of `x` (float64, centred
+   * on the data mean, so E[x²] − μ² loses little precision). A component with (numerically)
+   * no responsibility keeps its mean and variances.
+   */
+  private maximise(x: Float64Array, n: number, resp: Float64Array, floor: number): void {
+    const d = this.dim;
     const K = this.components;
     const nk = new Float64Array(K);
-    const sum = new Float64Array(K * d);
+    const s1 = new Float64Array(K * d);
+    const s2 = new Float64Array(K * d);
     for (let i = 0; i < n; i++) {
+      const base = i * d;
       for (let k = 0; k < K; k++) {
         const r = resp[i * K + k]!;
         nk[k]! += r;
-        for (let j = 0; j < d; j++) sum[k * d + j]! += r * x[i * d + j]!;
-      }
-    }
-    const alive = Array.from(nk, (v) => v > 1e-10 * n);
-    for (let k = 0; k < K; k++) {
-      this.weights[k] = nk[k]! / n;
-      if (alive[k]) for (let j = 0; j < d; j++) this.means[k * d + j] = sum[k * d + j]! / nk[k]!;
-    }
-    const sq = new Float64Array(K * d);
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < K; k++) {
-        if (!alive[k]) continue;
-        const r = resp[i * K + k]!;
+        const off = k * d;
         for (let j = 0; j < d; j++) {
-          const diff = x[i * d + j]! - this.means[k * d + j]!;
-          sq[k * d + j]! += r * diff * diff;
+          const v = x[base + j]!;
+          const rv = r * v;
+          s1[off + j]! += rv;
+          s2[off + j]! += rv * v;
         }
       }
     }
-    for (let k = 0; k < K; k++) if (alive[k]) for (let j = 0; j < d; j++) this.variances[k * d + j] = Math.max(sq[k * d + j]! / nk[k]!, floor);
+    for (let k = 0; k < K; k++) {
+      this.weights[k] = nk[k]! / n;
+      if (!(nk[k]! > 1e-10 * n)) continue;
+      for (let j = 0; j < d; j++) {
+        const mu = s1[k * d + j]! / nk[k]!;
+        this.means[k * d + j] = mu;
+        this.variances[k * d + j] = Math.max(s2[k * d + j]! / nk[k]! - mu * mu, floor);
+      }
+    }
   }
 
   /** Mean log-density per sample, (1/n) Σ_i log p(x_i), in nats. */
@@ -196,18 +211,18 @@ export class GaussianMixture {
   /** log p(x_i) for each of `n` rows. */
   logDensities(x: Float32Array, n: number): Float64Array {
     if (x.length !== n * this.dim) throw new RangeError(`GMM: expected ${n} × ${this.dim} values, got ${x.length}`);
-    const logNorm = this.logNorms();
+    const { logNorm, precision } = this.norms();
     const lj = new Float64Array(this.components);
-    return Float64Array.from({ length: n }, (_, i) => this.logJoint(x, i, lj, logNorm));
+    return Float64Array.from({ length: n }, (_, i) => this.logJoint(x, i, lj, logNorm, precision));
   }
 
   /** The most responsible component of each of `n` rows. */
   assign(x: Float32Array, n: number): Int32Array {
     if (x.length !== n * this.dim) throw new RangeError(`GMM: expected ${n} × ${this.dim} values, got ${x.length}`);
-    const logNorm = this.logNorms();
+    const { logNorm, precision } = this.norms();
     const lj = new Float64Array(this.components);
     return Int32Array.from({ length: n }, (_, i) => {
-      this.logJoint(x, i, lj, logNorm);
+      this.logJoint(x, i, lj, logNorm, precision);
       let best = 0;
       for (let k = 1; k < lj.length; k++) if (lj[k]! > lj[best]!) best = k;
       return best;
@@ -263,7 +278,7 @@ export class GaussianMixture {
   }
 }
 
-function meanVariance(x: Float32Array, n: number, d: number): number {
+function meanVariance(x: ArrayLike<number>, n: number, d: number): number {
   let total = 0;
   for (let j = 0; j < d; j++) {
     let m = 0;
@@ -276,14 +291,14 @@ function meanVariance(x: Float32Array, n: number, d: number): number {
   return total / d;
 }
 
-function sqDist(x: Float32Array, i: number, c: Float64Array, k: number, d: number): number {
+function sqDist(x: ArrayLike<number>, i: number, c: Float64Array, k: number, d: number): number {
   let s = 0;
   for (let j = 0; j < d; j++) s += (x[i * d + j]! - c[k * d + j]!) ** 2;
   return s;
 }
 
 /** k-means++ seeding, `iters` Lloyd iterations, then the hard clusters' weights, means and (floored) variances. */
-function kmeansInit(x: Float32Array, n: number, d: number, K: number, rng: Rng, iters: number, floor: number) {
+function kmeansInit(x: ArrayLike<number>, n: number, d: number, K: number, rng: Rng, iters: number, floor: number) {
   const centers = new Float64Array(K * d);
   const setCenter = (k: number, i: number): void => {
     for (let j = 0; j < d; j++) centers[k * d + j] = x[i * d + j]!;
