@@ -84,6 +84,7 @@ describe('renderReportHtml', () => {
         },
       ],
     });
+    expect(html).toContain('<th scope="col">a</th><th scope="col" class="num">b</th>');
     for (const s of ['<td class="num">101.2</td>', '<td class="num">7030</td>', '<td class="num">0.001</td>', '<td class="num">1.235e-5</td>', '<td class="num">123457</td>', '<td>x</td>']) {
       expect(html).toContain(s);
     }

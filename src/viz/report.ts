@@ -109,7 +109,9 @@ function renderBlock(block: ReportBlock, idPrefix: string): string {
       return `<div class="block wide">${heading(block.title)}<table class="kv"><tbody>\n${rows}\n</tbody></table></div>`;
     }
     case 'table': {
-      const head = block.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
+      // a column whose cells are all numbers is right-aligned, header included
+      const numeric = block.columns.map((_, j) => block.rows.length > 0 && block.rows.every((r) => typeof r[j] === 'number'));
+      const head = block.columns.map((c, j) => `<th scope="col"${numeric[j] ? ' class="num"' : ''}>${escapeHtml(c)}</th>`).join('');
       const body = block.rows
         .map((r) => `<tr>${r.map((v) => `<td${typeof v === 'number' ? ' class="num"' : ''}>${cell(v)}</td>`).join('')}</tr>`)
         .join('\n');
@@ -224,7 +226,7 @@ figcaption { color: var(--muted); font-size: 0.88rem; margin-top: 6px; max-width
 table { border-collapse: collapse; font-size: 0.92rem; }
 th, td { padding: 4px 12px 4px 0; text-align: left; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { border-bottom: 2px solid var(--line); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.kv th { font-weight: 500; color: var(--muted); }
 caption { caption-side: bottom; text-align: left; color: var(--muted); font-size: 0.88rem; padding-top: 6px; }
 .scroll { overflow-x: auto; }
