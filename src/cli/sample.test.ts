@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadBundledMnist } from '../data/mnist.js';
+import { KnnClassifier } from '../latent/knn.js';
 import { loadNpy } from '../data/npy.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { trainRun } from '../workflow/train-run.js';
@@ -51,14 +53,24 @@ function pngSize(path: string): [number, number] {
 const gridSize = (cols: number, rows: number): [number, number] => [(cols * 28 + cols + 1) * 2, (rows * 28 + rows + 1) * 2];
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-sample-'));
-const runs = { cvae: join(tmp, 'cvae'), vae: join(tmp, 'vae'), aae: join(tmp, 'aae') };
+const runs = { cvae: join(tmp, 'cvae'), vae: join(tmp, 'vae'), aae: join(tmp, 'aae'), ae: join(tmp, 'ae') };
 
 beforeAll(async () => {
   const common = { train: { epochs: 1, seed: 5 }, threads: 2 } as const;
   await trainRun({ ...common, model: { family: 'cvae', latent: 2, hidden: [32] }, data: { spec: 'mnist', limit: 512 }, out: runs.cvae });
   await trainRun({ ...common, model: { family: 'vae', latent: 2, hidden: [16] }, data: { spec: 'mnist', limit: 256 }, out: runs.vae });
   await trainRun({ ...common, model: { family: 'aae', latent: 2, hidden: [32], prior: 'mog', conditional: true }, data: { spec: 'mnist', limit: 512 }, out: runs.aae });
-}, 120_000);
+  await trainRun({ train: { epochs: 3, seed: 1 }, threads: 2, model: { family: 'ae', latent: 16, hidden: [128] }, data: { spec: 'mnist', limit: 3000 }, out: runs.ae });
+}, 180_000);
+
+/** Decoded samples of a run as written by `sample --npy`. */
+async function samplesOf(dir: string, ...flags: string[]): Promise<{ x: Float32Array; n: number; summary: Record<string, unknown>; stderr: string }> {
+  const npy = join(tmp, `s-${Math.random().toString(36).slice(2)}.npy`);
+  const r = await latentkit('sample', dir, '--npy', npy, '--out', npy.replace(/\.npy$/, '.png'), '--json', '--threads', '1', ...flags);
+  expect(r.code, r.stderr).toBe(0);
+  const ds = loadNpy(npy);
+  return { x: ds.x, n: ds.n, summary: JSON.parse(r.stdout) as Record<string, unknown>, stderr: r.stderr };
+}
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -71,12 +83,13 @@ describe('latentkit sample', () => {
     expect(pngSize(path)).toEqual(gridSize(4, 4));
   }, 30_000);
 
-  it('without --class a conditional model draws every class in turn, one class per column; --json reports it', async () => {
+  it('without --class a conditional model draws every class in turn, one class per row; --json reports it', async () => {
     const r = await latentkit('sample', runs.cvae, '--json', '--threads', '1');
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(summary).toEqual({ model: 'cvae', run: runs.cvae, n: 64, class: null, seed: 0, out: join(runs.cvae, 'samples-all.png') });
-    expect(pngSize(summary['out'] as string)).toEqual(gridSize(10, 7));
+    // 64 asked → 7 per class, a whole row each.
+    expect(summary).toEqual({ model: 'cvae', run: runs.cvae, n: 70, class: null, seed: 0, prior: 'normal', temperature: 1, out: join(runs.cvae, 'samples-all.png') });
+    expect(pngSize(summary['out'] as string)).toEqual(gridSize(7, 10));
   }, 30_000);
 
   it("the run's training seed reproduces its samples.png byte for byte (same prior draws, same grid)", async () => {
@@ -104,6 +117,44 @@ describe('latentkit sample', () => {
     expect(Buffer.from(oneD).toString('latin1')).toContain("'shape': (3,)"); // a Python 1-tuple
     expect((oneD.length - 12) % 64).toBe(0);
   }, 30_000);
+
+  it('a plain AE samples from a mixture fitted to its codes by default: samples far closer to real digits than N(0, I) draws', async () => {
+    const gmm = await samplesOf(runs.ae, '--n', '200');
+    expect(gmm.summary).toMatchObject({ prior: 'gmm', temperature: 1 });
+    expect(gmm.summary['warning']).toBeUndefined();
+    const normal = await samplesOf(runs.ae, '--n', '200', '--prior', 'normal');
+    expect(normal.summary['warning']).toMatch(/N\(0, I\) draws mean little for --model ae/);
+    expect(normal.stderr).toMatch(/^latentkit: note: N\(0, I\) draws mean little/);
+    // Distance of each sample to its nearest training digit: the mixture's samples look like data.
+    const { train } = loadBundledMnist();
+    const knn = await KnnClassifier.fit(train.x.subarray(0, 3000 * 784), 3000, 784, train.labels!.subarray(0, 3000), 10, { k: 1 });
+    const nearest = async (x: Float32Array, n: number): Promise<number> => (await knn.neighbors(x, n)).distances.reduce((a, b) => a + b, 0) / n;
+    const [dGmm, dNormal] = [await nearest(gmm.x, gmm.n), await nearest(normal.x, normal.n)];
+    await knn.release();
+    console.log(`mean squared distance to the nearest training digit: gmm ${dGmm.toFixed(1)}, N(0, I) ${dNormal.toFixed(1)}`);
+    expect(dGmm).toBeLessThan(0.6 * dNormal);
+  }, 60_000);
+
+  it('--temperature scales the prior: cooler draws vary less from sample to sample, and t = 1 is the default', async () => {
+    const spread = (s: { x: Float32Array; n: number }): number => {
+      const d = s.x.length / s.n;
+      let v = 0;
+      for (let j = 0; j < d; j++) {
+        let m = 0;
+        for (let i = 0; i < s.n; i++) m += s.x[i * d + j]! / s.n;
+        for (let i = 0; i < s.n; i++) v += (s.x[i * d + j]! - m) ** 2 / s.n;
+      }
+      return v;
+    };
+    const warm = await samplesOf(runs.vae, '--n', '100');
+    const cool = await samplesOf(runs.vae, '--n', '100', '--temperature', '0.3');
+    const same = await samplesOf(runs.vae, '--n', '100', '--temperature', '1');
+    expect(spread(cool)).toBeLessThan(0.5 * spread(warm));
+    expect([...same.x]).toEqual([...warm.x]);
+    const gmmCool = await samplesOf(runs.ae, '--n', '100', '--temperature', '0.2');
+    expect(spread(gmmCool)).toBeLessThan(spread(await samplesOf(runs.ae, '--n', '100')));
+    expectUserError(await latentkit('sample', runs.aae, '--temperature', '0.5'), /--temperature applies to Gaussian priors; this aae has a mog prior/);
+  }, 60_000);
 
   it('refuses --class on an unconditional run, a class out of range, a missing run and a corrupt checkpoint, in one line', async () => {
     expectUserError(await latentkit('sample', runs.vae, '--class', '3'), /--class: .* holds an unconditional vae model/);

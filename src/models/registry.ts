@@ -28,6 +28,12 @@ export interface ModelFamily {
   create(config: unknown): AutoencoderModel;
   /** Whether a raw config of this family reads labels (then `numClasses` is set from the data). */
   needsLabels(raw: Readonly<Record<string, unknown>>): boolean;
+  /**
+   * Whether the family trains its codes towards a prior p(z) it can sample from (VAEs through
+   * the KL term, adversarial AEs through the discriminator). Plain, denoising, sparse,
+   * contractive and stacked AEs have none: N(0, I) draws mean nothing to their decoders.
+   */
+  readonly hasPrior: boolean;
 }
 
 function family<S extends z.ZodType<{ family: string }>>(
@@ -36,8 +42,9 @@ function family<S extends z.ZodType<{ family: string }>>(
   schema: S,
   make: (c: z.infer<S>) => AutoencoderModel,
   needsLabels: (raw: Readonly<Record<string, unknown>>) => boolean = () => false,
+  hasPrior = false,
 ): ModelFamily {
-  return { name, summary, schema, create: (raw) => make(schema.parse(raw)), needsLabels };
+  return { name, summary, schema, create: (raw) => make(schema.parse(raw)), needsLabels, hasPrior };
 }
 
 export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
@@ -46,9 +53,9 @@ export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
     family('dae', 'denoising autoencoder (gaussian, masking or salt-and-pepper corruption of the input)', daeConfigSchema, (c) => new Dae(c)),
     family('sparse', 'sparse autoencoder (L1 or KL(ρ‖ρ̂) penalty on the code activations)', sparseConfigSchema, (c) => new SparseAe(c)),
     family('cae', 'contractive autoencoder (λ‖J_f(x)‖_F² penalty; closed form or autodiff Jacobian)', caeConfigSchema, (c) => new Cae(c)),
-    family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c)),
-    family('cvae', 'conditional VAE (one-hot label joined to the encoder and decoder inputs)', cvaeConfigSchema, (c) => new Cvae(c), () => true),
-    family('aae', 'adversarial autoencoder (normal, mixture or uniform prior; --conditional: class-owned mixture components)', aaeConfigSchema, (c) => new Aae(c), (raw) => raw['conditional'] === true),
+    family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c), undefined, true),
+    family('cvae', 'conditional VAE (one-hot label joined to the encoder and decoder inputs)', cvaeConfigSchema, (c) => new Cvae(c), () => true, true),
+    family('aae', 'adversarial autoencoder (normal, mixture or uniform prior; --conditional: class-owned mixture components)', aaeConfigSchema, (c) => new Aae(c), (raw) => raw['conditional'] === true, true),
     family('stacked', 'stacked autoencoder (greedy layer-wise pretraining, optionally denoising; end-to-end fine-tuning; --labels: supervised head vs. from scratch)', stackedConfigSchema, (c) => new StackedAe(c), (raw) => typeof raw['labels'] === 'number' && raw['labels'] > 0),
   ].map((f) => [f.name, f]),
 );
