@@ -53,6 +53,9 @@ describe('latentScatterSpec → renderSvg', () => {
     expect(textsIn(svg, 'role-legend-label')).toEqual(['zero', 'one', 'two']);
     expect(countIn(svg, 'role-legend-symbol', 'path')).toBe(3);
     expect(textsIn(svg, 'role-title-text')).toEqual(['Map']);
+    // positions rounded to 0.01 px (vega writes up to 17 digits)
+    expect(svg).toMatch(/transform="translate\(\d+\.\d{1,2},/);
+    expect(svg).not.toMatch(/transform="translate\([^)]*\d\.\d{3}/);
     // three distinct point colours
     const fills = new Set(groups(svg, 'role-mark').flatMap((g) => [...g.matchAll(/fill="([^"]+)"/g)].map((m) => m[1])));
     expect(fills.size).toBe(3);
