@@ -6,6 +6,7 @@ import { ZodError } from 'zod';
 import { UsageError } from '../errors.js';
 import { MODEL_FAMILIES } from '../models/registry.js';
 import { trainRun, DEFAULT_TRAIN } from '../workflow/train-run.js';
+import { labelColumn, openUnitFraction } from './data-flags.js';
 import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './flags.js';
 import { addModelFlags, flagForKey, modelConfigFromFlags } from './model-flags.js';
 import { TrainingProgress } from './progress.js';
@@ -24,6 +25,10 @@ interface TrainFlags {
   data: string;
   dataDir?: string;
   limit?: number;
+  labelColumn?: string | number;
+  binarize?: 'static' | 'dynamic';
+  standardize?: boolean;
+  testFraction?: number;
   json?: boolean;
   resume?: string;
   force?: boolean;
@@ -41,9 +46,13 @@ export function trainCommand(): Command {
     .option('--weight-decay <x>', 'L2 (adam, sgd) or decoupled (adamw) weight decay (default 0)', nonNegativeNumber)
     .option('--lr-schedule <name>', 'constant or cosine (default constant)', oneOf(['constant', 'cosine'] as const))
     .option('--seed <n>', 'random seed (default 0)', nonNegativeInt)
-    .option('--data <spec>', 'mnist (bundled), fashion-mnist, or a .csv/.tsv/.npy file or IDX folder', 'mnist')
+    .option('--data <spec>', 'mnist (bundled), fashion-mnist, a .csv/.tsv/.npy file, a folder of PNG images (class sub-folders = labels) or of IDX files', 'mnist')
     .option('--data-dir <dir>', 'folder of the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)')
     .option('--limit <n>', 'train on the first N samples only', positiveInt)
+    .option('--label-column <name|n>', 'CSV/TSV: the column of integer class labels, by header name or 0-based index (default: a column named "label")', labelColumn)
+    .option('--test-fraction <f>', 'data without its own test set (CSV/TSV/NPY, image folder without train/ and test/): share of rows in the seeded, shuffled test split (default 0.1)', openUnitFraction)
+    .option('--binarize <mode>', 'static: x > 0.5 once at load; dynamic: a fresh x ~ Bernoulli(x) per training batch (test data thresholded)', oneOf(['static', 'dynamic'] as const))
+    .option('--standardize', 'per-feature (x - mean) / std with train-split statistics, stored in the run and re-applied by eval and export')
     .option('--out <dir>', 'run directory (default runs/<model>-<timestamp>)')
     .option('--force', 'overwrite an existing run directory')
     .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
@@ -65,7 +74,15 @@ export function trainCommand(): Command {
       const summary = await trainRun({
         model: model as { family: string },
         train,
-        data: { spec: f.data, ...(f.dataDir ? { dataDir: f.dataDir } : {}), ...(f.limit ? { limit: f.limit } : {}) },
+        data: {
+          spec: f.data,
+          ...(f.dataDir ? { dataDir: f.dataDir } : {}),
+          ...(f.limit ? { limit: f.limit } : {}),
+          ...(f.labelColumn !== undefined ? { labelColumn: f.labelColumn } : {}),
+          ...(f.testFraction !== undefined ? { testFraction: f.testFraction } : {}),
+          ...(f.binarize ? { binarize: f.binarize } : {}),
+          ...(f.standardize ? { standardize: true } : {}),
+        },
         out: f.out,
         force: f.force,
         resume: f.resume,

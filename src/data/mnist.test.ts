@@ -1,7 +1,11 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Split } from './dataset.js';
-import { loadBundledMnist } from './mnist.js';
+import { readDigitsCache, type SourceStamp } from './digits-cache.js';
+import { DIGITS_CACHE_FILE, loadBundledMnist } from './mnist.js';
 
 const ROWS_PER_DIGIT = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
 
@@ -73,4 +77,47 @@ describe('loadBundledMnist', () => {
     expect(Buffer.from(again.test.x.buffer).equals(Buffer.from(split.test.x.buffer))).toBe(true);
     expect(Array.from(again.test.labels!)).toEqual(Array.from(split.test.labels!));
   });
+});
+
+describe('loadBundledMnist binary cache', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latentkit-digits-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const sources = (): SourceStamp[] =>
+    Array.from({ length: 10 }, (_, d) => {
+      const st = statSync(createRequire(import.meta.url).resolve(`mnist/src/digits/${d}.json`));
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    });
+  const same = (a: Split, b: Split): boolean =>
+    Buffer.from(a.train.x.buffer).equals(Buffer.from(b.train.x.buffer)) &&
+    Buffer.from(a.test.x.buffer).equals(Buffer.from(b.test.x.buffer)) &&
+    Buffer.from(a.train.labels!.buffer).equals(Buffer.from(b.train.labels!.buffer));
+
+  it('gives float32 values bit-identical to parsing the JSON; a corrupt, truncated or stale cache is ignored; an unwritable one is harmless', () => {
+    // An unwritable cache location (a path below a regular file): parses the JSON, throws nothing.
+    const blocker = join(dir, 'file');
+    writeFileSync(blocker, 'x');
+    const fromJson = loadBundledMnist({ cacheDir: join(blocker, 'cache') });
+    const cacheDir = join(dir, 'cache');
+    const first = loadBundledMnist({ cacheDir }); // parses the JSON and writes the cache
+    const path = join(cacheDir, DIGITS_CACHE_FILE);
+    expect(existsSync(path)).toBe(true);
+    expect(readdirSync(cacheDir)).toEqual([DIGITS_CACHE_FILE]); // no temp files left
+    const cached = readDigitsCache(path, sources(), 784);
+    expect(cached).toBeDefined();
+    const fromCache = loadBundledMnist({ cacheDir });
+    expect(same(first, fromJson)).toBe(true);
+    expect(same(fromCache, fromJson)).toBe(true);
+
+    const good = readFileSync(path);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 100] ^= 1;
+    writeFileSync(path, flipped);
+    expect(readDigitsCache(path, sources(), 784)).toBeUndefined();
+    writeFileSync(path, good.subarray(0, good.length - 1));
+    expect(readDigitsCache(path, sources(), 784)).toBeUndefined();
+    writeFileSync(path, good);
+    const stale = sources().map((s, i) => (i === 3 ? { ...s, size: s.size + 1 } : s));
+    expect(readDigitsCache(path, stale, 784)).toBeUndefined();
+    expect(readDigitsCache(path, sources(), 784)).toBeDefined();
+  }, 30_000);
 });

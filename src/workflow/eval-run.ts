@@ -3,7 +3,6 @@
  * means), the active latent units for models with a posterior mean, and optionally the
  * importance-weighted bound −log p(x) ≈ −L_K (IWAE) with K samples.
  */
-import { loadData } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import { countActiveUnits } from '../latent/active-units.js';
 import { iwaeNll, isImportanceWeighted } from '../latent/likelihood.js';
@@ -12,6 +11,7 @@ import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
 import { averageOverData } from '../train/evaluate.js';
 import { buildEvalGraph } from '../train/programs.js';
 import { loadRun, openCodec } from './load-run.js';
+import { loadRunData } from './run-data.js';
 
 export interface EvalRunOptions extends RuntimeOptions {
   readonly dir: string;
@@ -36,7 +36,10 @@ export interface EvalSummary {
 export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
   const run = loadRun(opts.dir);
   const spec = opts.data ?? run.config.data.spec;
-  const { test } = loadData(spec, { dataDir: opts.dataDir ?? (opts.data ? undefined : run.config.data.dataDir) });
+  // The run's split and transforms (standardisation with its stored statistics), on the run's data or on --data.
+  const { dataDir: _ownDir, ...settings } = run.config.data;
+  const dataDir = opts.dataDir ?? (opts.data ? undefined : run.config.data.dataDir);
+  const { test } = loadRunData(opts.dir, { ...settings, spec, ...(dataDir !== undefined && { dataDir }) });
   const { model } = run;
   if (opts.iw !== undefined && !isImportanceWeighted(model)) throw new UsageError(`--iw: model ${model.family} has no importance weights (only VAEs do)`);
   const seed = opts.seed ?? 0;

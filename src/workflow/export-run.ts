@@ -4,7 +4,9 @@
  * Python, C#, Java, mobile):
  *   encoder.onnx   x [B, ...inputShape] (, y [B, C]) → every code (z; mu, logVar for VAEs)
  *   decoder.onnx   z [B, latent] (, y [B, C]) → xhat [B, ...inputShape], the decoded mean in [0,1]
- *   model.json     family, shapes, input/output names, opset and the run's config
+ *   model.json     family, shapes, input/output names, opset, the run's config, and `preprocess`:
+ *                  the transforms to apply to x before the encoder (binarisation, standardisation
+ *                  with its per-feature mean and std; see run-data.ts describePreprocess)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { buildCodecGraphs } from '../latent/codec.js';
 import { emitModel, OPSET } from '../onnx/emit.js';
 import { writeFileAtomic } from '../persist/atomic.js';
 import { loadRun } from './load-run.js';
+import { describePreprocess, readRunPreprocess } from './run-data.js';
 import { VERSION } from './train-run.js';
 
 export interface ExportSummary {
@@ -23,6 +26,7 @@ export interface ExportSummary {
 export function exportRun(dir: string, out = join(dir, 'export')): ExportSummary {
   const run = loadRun(dir);
   const { model } = run;
+  const preprocess = describePreprocess(readRunPreprocess(dir, run.config.data));
   const bake = new Map(run.params.specs.map((s) => [s.name, run.params.get(s.name)]));
   const graphs = buildCodecGraphs(model);
   const metadata = { latentkit: VERSION, family: model.family };
@@ -40,6 +44,7 @@ export function exportRun(dir: string, out = join(dir, 'export')): ExportSummary
     encoder: { file: 'encoder.onnx', inputs: [{ name: 'x', shape: ['B', ...model.inputShape] }, ...labelInput], outputs: Object.entries(graphs.encode).map(([name, v]) => ({ name, shape: v.shape })) },
     decoder: { file: 'decoder.onnx', inputs: [{ name: 'z', shape: ['B', model.latentDim] }, ...labelInput], outputs: [{ name: 'xhat', shape: graphs.decode['xhat']!.shape }] },
     config: run.config.model,
+    preprocess,
     epochs: run.epoch,
   };
   writeFileAtomic(join(out, 'model.json'), `${JSON.stringify(description, null, 2)}\n`);

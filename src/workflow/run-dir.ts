@@ -11,6 +11,8 @@ import { writeFileAtomic } from '../persist/atomic.js';
 
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
+/** Statistics of the run's data transforms (standardisation), written by train, read by every later load. */
+export const PREPROCESS_FILE = 'preprocess.json';
 
 export const trainSettingsSchema = z
   .object({
@@ -26,7 +28,28 @@ export const trainSettingsSchema = z
   .strict();
 export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 
-export const dataSettingsSchema = z.object({ spec: z.string(), dataDir: z.string().optional(), limit: z.number().int().positive().optional() }).strict();
+/**
+ * The data of a run. Every field but `spec` is optional, so config.json files written before a
+ * field existed still load: a missing `splitSeed` marks a run made before seeded splits (its
+ * single-file data is split unshuffled, last rows as test), see workflow/run-data.ts.
+ */
+export const dataSettingsSchema = z
+  .object({
+    spec: z.string(),
+    dataDir: z.string().optional(),
+    limit: z.number().int().positive().optional(),
+    /** CSV/TSV: the label column, a header name or a 0-based index. */
+    labelColumn: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
+    /** Data without its own test set: the share of rows in the test split, in (0, 1). */
+    testFraction: z.number().gt(0).lt(1).optional(),
+    /** Seed of the shuffled train/test split (a new run records its run seed). */
+    splitSeed: z.number().int().nonnegative().optional(),
+    /** `static`: threshold at 0.5 once; `dynamic`: a fresh Bernoulli draw per training batch. */
+    binarize: z.enum(['static', 'dynamic']).optional(),
+    /** Per-feature (x − μ)/σ with train-split statistics, stored in preprocess.json. */
+    standardize: z.boolean().optional(),
+  })
+  .strict();
 export type DataSettings = z.infer<typeof dataSettingsSchema>;
 
 export const runConfigSchema = z
@@ -44,7 +67,7 @@ export class ConfigError extends Error {
 }
 
 /** Files a run writes; `--force` removes exactly these from an existing run directory. */
-const RUN_FILES = [CONFIG_FILE, METRICS_FILE, 'checkpoint.safetensors', 'state.json', 'reconstructions.png', 'samples.png', 'report.html'];
+const RUN_FILES = [CONFIG_FILE, METRICS_FILE, PREPROCESS_FILE, 'checkpoint.safetensors', 'state.json', 'reconstructions.png', 'samples.png', 'report.html'];
 
 /** Fails unless `dir` may hold a new run: absent, empty, or `force`. Changes nothing. */
 export function checkNewRunDir(dir: string, force: boolean): void {

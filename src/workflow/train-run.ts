@@ -8,12 +8,12 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sampleSize, type Dataset, type Split } from '../data/dataset.js';
-import { loadData } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import { countActiveUnits } from '../latent/active-units.js';
 import { Codec } from '../latent/codec.js';
 import { getFamily } from '../models/registry.js';
 import { familyHooks, type RunContext } from './family-hooks.js';
+import { loadRunData, writeRunPreprocess } from './run-data.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { Rng } from '../nn/rng.js';
 import { appendLineDurable, writeFileAtomic } from '../persist/atomic.js';
@@ -168,7 +168,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     checkNewRunDir(out, opts.force ?? false);
   }
 
-  const split: Split = loadData(config.data.spec, { dataDir: config.data.dataDir, limit: config.data.limit });
+  const runData = loadRunData(opts.resume ? out : undefined, config.data, { seed: config.train.seed, training: true });
+  const split: Split = runData;
+  config = { ...config, data: runData.settings };
   const { model, config: modelConfig } = modelFor(config.model, split.train);
   checkLabels(split.test, (modelConfig as { numClasses?: number }).numClasses ?? model.numClasses);
   config = { ...config, model: modelConfig };
@@ -180,6 +182,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     threads: opts.threads,
     lrSchedule: t.lrSchedule === 'cosine' ? cosineLr : constantLr,
     optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },
+    dynamicBinarize: config.data.binarize === 'dynamic',
   };
   // The family's own steps around the main training (see `FamilyHooks`); pretraining only starts a fresh run.
   const hooks = familyHooks(config.model.family);
@@ -195,6 +198,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       if (ckpt.progress.epoch >= t.epochs) throw new UsageError(`--resume ${out}: the run already finished ${ckpt.progress.epoch} epochs; pass --epochs N with N > ${ckpt.progress.epoch} to continue`);
     } else {
       prepareNewRunDir(out, opts.force ?? false);
+      writeRunPreprocess(out, runData.preprocess);
       writeFileAtomic(join(out, METRICS_FILE), '');
     }
     writeRunConfig(out, config);
