@@ -4,8 +4,9 @@
  * it reads. The share read as c, per class and averaged, is the faithfulness:
  *   F_c = (1/m) Σ_i [ reader(x̂_i) = c ],  x̂_i = decode(z_i, c), z_i ~ p(z)
  *   F   = (1/C) Σ_c F_c                    (chance: 1/C)
- * The reader is a 5-NN vote over the training pixels (`pixelReader`), about 97% accurate
- * on real bundled test digits and needing no training of its own.
+ * The reader is a 5-NN vote over the training pixels (`pixelReader`). It needs no training
+ * of its own; on real test digits it reads 93.3% correctly with the 9,003 bundled training
+ * digits (≈97% with MNIST's 60k, the classic figure for 5-NN on raw pixels).
  * The same reader measures attribute vectors: the share of transformed samples read as the
  * target class (`readsAs`, `shareReadAs`).
  */
@@ -35,8 +36,8 @@ export interface Faithfulness {
 }
 
 /**
- * A reader for generated images: a k-NN vote (k = 5) over the labelled training pixels.
- * Measured 5-NN accuracy on the bundled digits (9,003 train → 997 test rows): see the README.
+ * A reader for generated images: a k-NN vote (k = 5) over the labelled training pixels
+ * (bundled digits, 9,003 train → 997 test rows: 93.3% correct).
  */
 export async function pixelReader(train: Dataset, opts: KnnOptions = {}): Promise<KnnClassifier> {
   const { labels, numClasses } = requireLabels(train);
