@@ -136,3 +136,63 @@ describe('loadCsv: rejected inputs name file:line:column', () => {
     expectDataError(join(dir, 'missing.csv'), `data file not found: ${join(dir, 'missing.csv')}`);
   });
 });
+
+describe('loadCsv: quoted fields (csv-parse) and large files', () => {
+  it('quoted fields may hold the delimiter, doubled quotes and line breaks', () => {
+    const p = file('quoted.csv', '"pixel, 1","pixel ""2""",label\n0.5,"0.25",3\n"1",2,"0"\n');
+    const ds = loadCsv(p);
+    expect(ds.sampleShape).toEqual([2]);
+    expect(Array.from(ds.x)).toEqual([0.5, 0.25, 1, 2]);
+    expect(Array.from(ds.labels!)).toEqual([3, 0]);
+    const nl = file('quoted-nl.csv', '"multi\nline",b\n1,2\n3,4\n');
+    expect(Array.from(loadCsv(nl).x)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('errors in quoted files name file:line(:column), counting the lines of a multi-line header', () => {
+    const p = file('q-bad.csv', '"a\nb",c\n1,2\n"3",x\n');
+    expectDataError(p, `${p}:4:2: cell "x" is not a finite number`);
+    const r = file('q-ragged.csv', '"a",b\n1,2\n"3"\n');
+    expectDataError(r, `${r}:3: expected 2 columns, found 1`);
+    const u = file('q-open.csv', 'a,b\n1,2\n3,"4\n');
+    expectDataError(u, new RegExp(`^${escape(u)}:3: Quote Not Closed`));
+  });
+
+  it('every value equals Math.fround(Number(cell)), whichever reader takes it (fast decimals, exponents, long mantissas)', () => {
+    const cells = ['0', '-0.5', '+.25', '1.', '0.1', '0.3333333333333333', '123456789012345678', '1e-7', '-2.5E3', '3.4028234e38', '0.000000000000000000001', '7', ' 0.7 '];
+    const p = file('values.csv', cells.join(',') + '\n' + cells.map((c) => `"${c.trim()}"`).join(',') + '\n');
+    const ds = loadCsv(p);
+    const want = cells.map((c) => Math.fround(Number(c)));
+    expect(Array.from(ds.x.subarray(0, cells.length))).toEqual(want); // unquoted row: byte-level reader
+    expect(Array.from(ds.x.subarray(cells.length))).toEqual(want); // quoted row: csv-parse
+  });
+
+  it('chunked reading: many chunks, quotes in only some, records longer than a chunk; same values and line numbers', () => {
+    const cols = 20;
+    const value = (i: number, j: number): number => ((i * 31 + j * 17) % 1000) / 1000;
+    const rows: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const row = Array.from({ length: cols }, (_, j) => value(i, j));
+      rows.push((i % 1000 === 7 ? row.map((v) => `"${v}"`) : row).join(','));
+    }
+    const p = file('big.csv', rows.join('\n') + '\n');
+    const whole = loadCsv(p);
+    expect(whole.n).toBe(3000);
+    for (const i of [0, 7, 1007, 1500, 2999]) expect(whole.x[i * cols + 5]).toBe(Math.fround(value(i, 5)));
+    for (const chunkBytes of [64, 4096]) {
+      const ds = loadCsv(p, { chunkBytes });
+      expect(Buffer.from(ds.x.buffer).equals(Buffer.from(whole.x.buffer)), `chunkBytes ${chunkBytes}`).toBe(true);
+    }
+    const broken = rows.slice();
+    broken[2500] = broken[2500]!.replace(/,[^,]*$/, ',oops');
+    const q = file('big-bad.csv', broken.join('\n') + '\n');
+    expectDataError(q, `${q}:2501:${cols}: cell "oops" is not a finite number`, { chunkBytes: 4096 });
+    broken[1007] = broken[1007]!.replace(/,[^,]*$/, '');
+    const r = file('big-ragged.csv', broken.join('\n') + '\n');
+    expectDataError(r, `${r}:1008: expected ${cols} columns, found ${cols - 1}`, { chunkBytes: 4096 });
+  });
+
+  it('labels above 2^31 − 1 are rejected on the fast path too', () => {
+    const p = file('hugelabel.csv', 'x,label\n1,2147483648\n');
+    expectDataError(p, `${p}:2:2: label "2147483648" is not a non-negative integer`);
+  });
+});

@@ -25,6 +25,8 @@ export interface CsvOptions {
    * (case-insensitive) if there is one. `null`: no label column.
    */
   readonly labelColumn?: string | number | null;
+  /** Bytes read per chunk (default 4 MiB); a record longer than a chunk grows it. Only tests need to change it. */
+  readonly chunkBytes?: number;
 }
 
 const SNIFF_CANDIDATES = [',', '\t', ';', '|'];
@@ -75,7 +77,7 @@ export function loadCsv(path: string, opts: CsvOptions = {}): Dataset {
 
 /** One pass over one file: the header, then every record into a preallocated buffer. */
 class CsvReader {
-  private buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private buf: Buffer;
   /** Bytes of `buf` holding unprocessed data. */
   private len = 0;
   /** File position of the next read. */
@@ -93,26 +95,31 @@ class CsvReader {
   private n = 0;
   private maxLabel = -1;
   private readonly fast: FastCell = { value: 0, end: 0, integer: false };
+  /** Appended to the message of a bad cell in the first data row (which may be a mistaken header). */
+  private firstRowHint = '';
 
   constructor(
     private readonly path: string,
     private readonly fd: number,
     private readonly opts: CsvOptions,
-  ) {}
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(16, opts.chunkBytes ?? CHUNK_BYTES));
+  }
 
   read(): Dataset {
     const { path } = this;
     this.fill();
     if (this.len >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.consume(3, false);
-    // The first non-blank line decides the delimiter and the header.
+    // The first non-blank record (a quoted header cell may span lines) decides the delimiter and the header.
     let firstEnd: number;
     for (;;) {
-      firstEnd = this.lineEnd(0);
+      firstEnd = this.lineEnd();
       if (firstEnd < 0) {
         if (this.eof) {
           firstEnd = this.len;
           break;
         }
+        if (this.len >= 1 << 26) throw new DataError(`${path}: the first record has no end within 64 MB (an unclosed quote?)`);
         this.more();
         continue;
       }
@@ -130,19 +137,17 @@ class CsvReader {
     this.labelCol = resolveLabelColumn(path, this.opts.labelColumn, hasHeader ? firstCells : undefined, this.ncols);
     this.d = this.ncols - (this.labelCol === undefined ? 0 : 1);
     if (this.d < 1) throw new DataError(`${path}: no feature columns (only a label column)`);
-    const hint = !hasHeader && headerMode === 'auto' ? ' (a header row must be entirely non-numeric, or pass header: true)' : '';
+    this.firstRowHint = !hasHeader && headerMode === 'auto' ? ' (a header row must be entirely non-numeric, or pass header: true)' : '';
     if (hasHeader) this.consume(Math.min(firstEnd + 1, this.len), true);
 
     const capacity = this.countLines();
     this.x = new Float32Array(capacity * this.d);
     if (this.labelCol !== undefined) this.labels = new Int32Array(capacity);
 
-    let firstRowHint = hint;
     for (;;) {
       const cut = this.eof ? this.len : this.recordCut();
       if (cut > 0) {
-        this.records(cut, firstRowHint);
-        firstRowHint = '';
+        this.records(cut);
         this.consume(cut, true);
       }
       if (this.eof && this.len === 0) break;
@@ -188,9 +193,16 @@ class CsvReader {
     this.len -= k;
   }
 
-  private lineEnd(from: number): number {
-    const i = this.buf.indexOf(NL, from);
-    return i >= 0 && i < this.len ? i : -1;
+  /** The line end that ends the first record in the buffer (outside double quotes), or -1 if not read yet. */
+  private lineEnd(): number {
+    const { buf, len } = this;
+    let inQuote = false;
+    for (let i = 0; i < len; i++) {
+      const b = buf[i];
+      if (b === QUOTE) inQuote = !inQuote;
+      else if (b === NL && !inQuote) return i;
+    }
+    return -1;
   }
 
   /** Line ends from the current position to the end of the file (plus one for a last unterminated line). */
@@ -198,7 +210,7 @@ class CsvReader {
     let count = countByte(this.buf, NL, 0, this.len);
     let last = this.len > 0 ? this.buf[this.len - 1] : NL;
     if (!this.eof) {
-      const scratch = Buffer.allocUnsafe(CHUNK_BYTES);
+      const scratch = Buffer.allocUnsafe(this.buf.length);
       let pos = this.pos;
       for (;;) {
         const got = readSync(this.fd, scratch, 0, scratch.length, pos);
@@ -234,10 +246,44 @@ class CsvReader {
 
   // ------------------------------------------------------------ records
 
-  /** Parses the complete records in `buf[0..end)`. */
-  private records(end: number, firstRowHint: string): void {
-    if (this.sep.kind === 'char' && hasByte(this.buf, QUOTE, 0, end)) this.csvParseRecords(end, firstRowHint);
-    else this.fastRecords(end, firstRowHint);
+  /**
+   * Parses the complete records in `buf[0..end)`: runs of lines without a `"` by the byte-level
+   * reader, runs of lines with quotes (and the lines a quoted field spans) by csv-parse.
+   */
+  private records(end: number): void {
+    const { buf } = this;
+    let line = this.line;
+    if (this.sep.kind !== 'char') {
+      this.fastRecords(0, end, line);
+      return;
+    }
+    let start = 0;
+    while (start < end) {
+      const q = buf.indexOf(QUOTE, start);
+      if (q < 0 || q >= end) {
+        this.fastRecords(start, end, line);
+        return;
+      }
+      const lineStart = q === start ? start : Math.max(start, buf.lastIndexOf(NL, q - 1) + 1);
+      if (lineStart > start) line = this.fastRecords(start, lineStart, line);
+      // The quoted run ends at a line end outside quotes whose next line has no quote.
+      let runEnd = end;
+      let inQuote = false;
+      for (let i = lineStart; i < end; i++) {
+        const b = buf[i];
+        if (b === QUOTE) inQuote = !inQuote;
+        else if (b === NL && !inQuote) {
+          let nextEnd = buf.indexOf(NL, i + 1);
+          if (nextEnd < 0 || nextEnd > end) nextEnd = end;
+          if (!hasByte(buf, QUOTE, i + 1, nextEnd)) {
+            runEnd = i + 1;
+            break;
+          }
+        }
+      }
+      line = this.csvParseRecords(lineStart, runEnd, line);
+      start = runEnd;
+    }
   }
 
   /** Room for one more row (the line count is an upper bound, so this only triggers on a miscount). */
@@ -258,21 +304,19 @@ class CsvReader {
     if (v > this.maxLabel) this.maxLabel = v;
   }
 
-  /** Byte-level records: one per non-blank line, no quote handling beyond a wholly quoted cell. */
-  private fastRecords(end: number, firstRowHint: string): void {
+  /** Byte-level records of `buf[from..to)`, whose first line is `line`: one per non-blank line. Returns the line after them. */
+  private fastRecords(from: number, to: number, line: number): number {
     const { buf } = this;
-    let line = this.line;
-    let start = 0;
-    while (start < end) {
+    let start = from;
+    while (start < to) {
       let nl = buf.indexOf(NL, start);
-      if (nl < 0 || nl >= end) nl = end;
+      if (nl < 0 || nl >= to) nl = to;
       const stop = trimCr(buf, start, nl);
-      if (!isBlank(buf, start, stop)) {
-        this.fastRow(start, stop, line, this.n === 0 ? firstRowHint : '');
-      }
+      if (!isBlank(buf, start, stop)) this.fastRow(start, stop, line, this.n === 0 ? this.firstRowHint : '');
       line++;
       start = nl + 1;
     }
+    return line;
   }
 
   /** One record of `buf[start..stop)` (line `line`) into row `n`. */
@@ -335,12 +379,12 @@ class CsvReader {
     throw new DataError(`${this.path}:${line}: expected ${this.ncols} columns, found ${found}`);
   }
 
-  /** Records with quoted fields, through csv-parse. */
-  private csvParseRecords(end: number, firstRowHint: string): void {
+  /** Records of `buf[from..to)` (first line `line`) with quoted fields, through csv-parse. Returns the line after them. */
+  private csvParseRecords(from: number, to: number, line: number): number {
     const sep = this.sep as Extract<Separator, { kind: 'char' }>;
-    const offset = this.line - 1;
+    const offset = line - 1;
     try {
-      parseCsvSync(this.buf.subarray(0, end), {
+      parseCsvSync(this.buf.subarray(from, to), {
         delimiter: sep.char,
         record_delimiter: ['\r\n', '\n'],
         trim: true,
@@ -348,17 +392,18 @@ class CsvReader {
         skip_empty_lines: true,
         on_record: (record: string[], info: { lines: number }) => {
           if (record.length === 1 && record[0] === '' && this.ncols > 1) return null;
-          this.parsedRow(record, offset + info.lines, this.n === 0 ? firstRowHint : '');
+          this.parsedRow(record, offset + info.lines, this.n === 0 ? this.firstRowHint : '');
           return null;
         },
       });
     } catch (err) {
       if (err instanceof CsvError) {
-        const line = offset + Number((err as CsvError & { lines?: number }).lines ?? 1);
-        throw new DataError(`${this.path}:${line}: ${err.message.replace(/ at line \d+/, '').replace(/\s+/g, ' ')}`);
+        const at = offset + Number((err as CsvError & { lines?: number }).lines ?? 1);
+        throw new DataError(`${this.path}:${at}: ${err.message.replace(/ at line \d+/, '').replace(/\s+/g, ' ')}`);
       }
       throw err;
     }
+    return line + countByte(this.buf, NL, from, to);
   }
 
   private parsedRow(record: readonly string[], line: number, hint: string): void {
