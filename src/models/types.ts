@@ -72,4 +72,9 @@ export interface AutoencoderModel extends TrainableModel {
   decode(b: Builder, z: Value, y?: Value): Value;
   /** Draws z from the prior, given standard-normal/uniform noise inputs from the builder. */
   samplePrior(b: Builder): Value;
+  /**
+   * Denoising models only: the corrupted input x̃ [B, D] they learn to clean, from the flat
+   * x [B, D] and the builder's noise inputs (used to show corrupted inputs beside outputs).
+   */
+  corrupted?(b: Builder, x: Value): Value;
 }

@@ -1,11 +1,12 @@
 /**
- * The train/test split of a saved run's data, loaded as the run was trained.
+ * The train/test split of a saved run's data, loaded as the run was trained (its recorded
+ * split and transforms; see run-data.ts).
  */
 import type { Split } from '../data/dataset.js';
-import { loadData } from '../data/load.js';
 import type { LoadedRun } from './load-run.js';
+import { loadRunData } from './run-data.js';
 
-export function loadRunSplit(run: LoadedRun, spec?: string, dataDir?: string): Split {
-  const data = run.config.data;
-  return loadData(spec ?? data.spec, { dataDir: dataDir ?? (spec ? undefined : data.dataDir) });
+export function loadRunSplit(run: LoadedRun): Split {
+  const { train, test } = loadRunData(run.dir, run.config.data);
+  return { train, test };
 }

@@ -15,12 +15,11 @@ import { getFamily } from '../models/registry.js';
 import { familyHooks, type RunContext } from './family-hooks.js';
 import { loadRunData, writeRunPreprocess } from './run-data.js';
 import type { AutoencoderModel } from '../models/types.js';
-import { Rng } from '../nn/rng.js';
 import { appendLineDurable, writeFileAtomic } from '../persist/atomic.js';
 import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { constantLr, cosineLr, type EpochResult, type StepEvent, type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
-import { imageGridPng } from '../viz/grid.js';
-import { writePng } from '../viz/png.js';
+import { imageLayout } from '../viz/image-layout.js';
+import { writeRunPictures } from './run-pictures.js';
 import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -102,45 +101,22 @@ function checkLabels(data: Dataset, numClasses: number): void {
   if (bad >= 0) throw new UsageError(`${data.name}: label ${data.labels[bad]} of row ${bad} is out of range [0, ${numClasses})`);
 }
 
-/** Side length of square single-channel images, or 0 if samples are not such images. */
-function imageSide(data: Dataset): number {
-  const n = sampleSize(data);
-  const side = Math.round(Math.sqrt(n));
-  return side * side === n ? side : 0;
-}
-
 /**
- * End-of-run artifacts from the trained codec: image grids of reconstructions and prior
- * samples (for square single-channel images) and, for models with a posterior mean `mu`,
- * the number of active latent units on the test split.
+ * End-of-run artifacts from the trained codec: for models with a posterior mean `mu`, the
+ * number of active latent units on the test split; for image data, the pictures of
+ * run-pictures.ts (reconstructions.png, samples.png).
  */
-async function finalArtifacts(dir: string, model: AutoencoderModel, trainer: Trainer, test: Dataset, seed: number, threads?: number): Promise<TermValues> {
+async function finalArtifacts(dir: string, config: RunConfig['model'], model: AutoencoderModel, trainer: Trainer, split: Split, seed: number, threads?: number): Promise<TermValues> {
   const codec = await Codec.compile(model, trainer.state, { threads });
   try {
+    const { test } = split;
     const extra: TermValues = {};
     if (codec.codeNames.includes('mu')) {
       const { mu } = await codec.encode(test.x, test.n, test.labels);
       extra['active_units'] = countActiveUnits(mu!, test.n, model.latentDim);
     }
-    const side = imageSide(test);
-    if (side === 0) return extra;
-    const n = Math.min(32, test.n);
-    const d = sampleSize(test);
-    const x = test.x.subarray(0, n * d);
-    const labels = test.labels?.subarray(0, n);
-    const recon = await codec.reconstruct(x, n, labels);
-    // Rows of 8: originals, then their reconstructions.
-    const pairs = new Float32Array(2 * Math.ceil(n / 8) * 8 * d);
-    for (let r = 0; r * 8 < n; r++) {
-      const k = Math.min(8, n - r * 8);
-      pairs.set(x.subarray(r * 8 * d, (r * 8 + k) * d), 2 * r * 8 * d);
-      pairs.set(recon.subarray(r * 8 * d, (r * 8 + k) * d), (2 * r + 1) * 8 * d);
-    }
-    writePng(join(dir, 'reconstructions.png'), imageGridPng(pairs, 2 * Math.ceil(n / 8) * 8, side, side, { cols: 8, scale: 2 }));
-    const m = 64;
-    const sampleLabels = model.numClasses > 0 ? Int32Array.from({ length: m }, (_, i) => i % model.numClasses) : undefined;
-    const samples = await codec.sample(m, new Rng(`${seed}:samples`), sampleLabels);
-    writePng(join(dir, 'samples.png'), imageGridPng(samples, m, side, side, { cols: 8, scale: 2 }));
+    const layout = imageLayout(model.inputShape);
+    if (layout) await writeRunPictures({ dir, config, model, codec, layout, train: split.train, test, seed, runtime: { threads } });
     return extra;
   } finally {
     await codec.release();
@@ -216,7 +192,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       saveCheckpoint(out, trainer.state, trainer.progress, model.family);
       opts.onEpoch?.(last);
     }
-    const extra = await finalArtifacts(out, model, trainer, split.test, t.seed, opts.threads);
+    const extra = await finalArtifacts(out, config.model, model, trainer, split, t.seed, opts.threads);
     if (hooks.afterTraining) {
       const params = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
       Object.assign(extra, await hooks.afterTraining(modelConfig, { ...hookContext, params }));
