@@ -9,6 +9,9 @@ import { attributeRun } from '../workflow/attribute-run.js';
 import { embedRun } from '../workflow/embed-run.js';
 import { interpolateRun } from '../workflow/interpolate-run.js';
 import { manifoldRun } from '../workflow/manifold-run.js';
+import { mapRun } from '../workflow/map-run.js';
+import { PROJECTION_METHODS, type ProjectionMethod } from '../latent/projection.js';
+import { PhaseProgress } from './progress.js';
 import { traverseRun } from '../workflow/traverse-run.js';
 import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './flags.js';
 
@@ -127,5 +130,28 @@ export function attributeCommand(): Command {
       `vector from ${s.with_count} samples with ${s.with} − ${s.without_count} samples (${s.without})`,
       ...(s.target_share ? [`share read as class ${s.target_class}: ${s.alphas.map((a, i) => `α=${a.toFixed(2)}: ${(100 * s.target_share![i]!).toFixed(0)}%`).join(', ')}`] : []),
     ],
+  );
+}
+
+export function mapCommand(): Command {
+  type F = { method?: ProjectionMethod; split?: 'train' | 'test'; images?: boolean; maxPoints?: number; seed?: number; out?: string; threads?: number; json?: boolean };
+  return latentCommand<F, Awaited<ReturnType<typeof mapRun>>>(
+    new Command('map')
+      .description('scatter the codes of a split in 2-D, coloured by label (2-D latents as they are; wider ones projected by UMAP, t-SNE or PCA)')
+      .option('--method <name>', `${PROJECTION_METHODS.join(', ')} (default auto: as-is for 2-D codes, else umap)`, oneOf(PROJECTION_METHODS))
+      .option('--split <name>', 'test or train (default test)', oneOf(['test', 'train'] as const))
+      .option('--images', 'draw small thumbnails at their codes instead of dots')
+      .option('--max-points <n>', 'project at most n codes, a seeded random subset (default: umap 20000, tsne 5000, others all)', positiveInt)
+      .option('--seed <n>', 'seed of the projection and the subset (default 0)', nonNegativeInt)
+      .option('--out <file>', 'PNG to write (default <run>/map.png)'),
+    async (dir, f) => {
+      const progress = new PhaseProgress();
+      try {
+        return await mapRun({ dir, method: f.method, split: f.split, images: f.images, maxPoints: f.maxPoints, seed: f.seed, out: f.out, threads: f.threads, onProgress: progress.update });
+      } finally {
+        progress.stop();
+      }
+    },
+    (s) => [`${s.points} ${s.split} codes of ${s.latent} dimensions, ${s.method}, ${s.seconds.toFixed(1)} s`],
   );
 }

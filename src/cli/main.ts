@@ -7,7 +7,7 @@ import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import { VERSION } from '../workflow/train-run.js';
 import { evalCommand } from './eval.js';
-import { attributeCommand, embedCommand, interpolateCommand, manifoldCommand, traverseCommand } from './latent-commands.js';
+import { attributeCommand, embedCommand, interpolateCommand, manifoldCommand, mapCommand, traverseCommand } from './latent-commands.js';
 import { exportCommand } from './export.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
@@ -22,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(exportCommand())
     .addCommand(sampleCommand())
     .addCommand(embedCommand())
+    .addCommand(mapCommand())
     .addCommand(manifoldCommand())
     .addCommand(interpolateCommand())
     .addCommand(traverseCommand())

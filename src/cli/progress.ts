@@ -42,3 +42,33 @@ export class TrainingProgress {
     process.stderr.write(`epoch ${s.epoch}/${s.epochs}  train: ${terms(s.train)}  |  test: ${terms(s.test)}  |  ${Math.round(s.samplesPerSec).toLocaleString('en-US')} samples/s\n`);
   }
 }
+
+/**
+ * Progress of a long job in phases (e.g. a projection's neighbour search, then its layout):
+ * a live bar on a terminal, nothing otherwise. Pass `update` as the job's `onProgress`.
+ */
+export class PhaseProgress {
+  private bar: cliProgress.SingleBar | null = null;
+  private phase = '';
+  private readonly live: boolean;
+
+  constructor(quiet = false) {
+    this.live = !quiet && Boolean(process.stderr.isTTY) && !process.env['CI'];
+  }
+
+  readonly update = (done: number, total: number, phase: string): void => {
+    if (!this.live) return;
+    if (phase !== this.phase || !this.bar) {
+      this.bar?.stop();
+      this.phase = phase;
+      this.bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${phase} [{bar}] {value}/{total} | eta {eta}s`, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+      this.bar.start(total, done);
+    }
+    this.bar.update(done);
+  };
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}
