@@ -103,7 +103,7 @@ export async function project2d(codes: Float32Array, n: number, k: number, opts:
       break;
     }
     case 'umap':
-      xy = await umap(x, m, k, { seed, ...(progress && { onProgress: progress }) });
+      xy = await umap(x, m, k, { seed, ...(progress && { onProgress: progress }), ...(opts.runtime && { runtime: opts.runtime }) });
       break;
     case 'tsne':
       xy = await tsne(x, m, k, { seed, ...(progress && { onProgress: progress }), ...(opts.runtime && { runtime: opts.runtime }) });
