@@ -17,8 +17,8 @@
  * have the same size and mode.
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import type { Dataset, Split } from './dataset.js';
 import { DataError } from './errors.js';
 
@@ -117,8 +117,15 @@ function unitTable(): Float32Array {
   return t;
 }
 
+type PngSyncRead = (typeof import('pngjs'))['PNG']['sync']['read'];
+
+/** pngjs's decoder, loaded on first use (it is CommonJS, and most commands never read a PNG). */
+function pngReader(): PngSyncRead {
+  return (createRequire(import.meta.url)('pngjs') as typeof import('pngjs')).PNG.sync.read;
+}
+
 /** Reads and decodes one PNG; throws DataError naming the file if it is unreadable or corrupt. */
-function decodePng(file: string): { format: ImageFormat; rgba: Uint8Array } {
+function decodePng(file: string, read: PngSyncRead): { format: ImageFormat; rgba: Uint8Array } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -126,7 +133,7 @@ function decodePng(file: string): { format: ImageFormat; rgba: Uint8Array } {
     throw new DataError(`cannot read image ${file}: ${(err as Error).message}`);
   }
   try {
-    const png = PNG.sync.read(bytes);
+    const png = read(bytes);
     return { format: { width: png.width, height: png.height, channels: png.color ? 3 : 1 }, rgba: png.data };
   } catch (err) {
     throw new DataError(`${file} is not a readable PNG (${(err as Error).message.replace(/\s+/g, ' ')})`);
@@ -140,12 +147,13 @@ function decodePng(file: string): { format: ImageFormat; rgba: Uint8Array } {
 export function decodeImages(name: string, files: readonly string[], expect?: { readonly format: ImageFormat; readonly file: string }): Dataset & { readonly format: ImageFormat } {
   if (files.length === 0) throw new DataError(`no PNG images in ${name}`);
   const table = unitTable();
+  const read = pngReader();
   let ref = expect;
   let x = new Float32Array(0);
   let dim = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i]!;
-    const { format, rgba } = decodePng(file);
+    const { format, rgba } = decodePng(file, read);
     if (ref === undefined) ref = { format, file };
     const f = ref.format;
     if (format.width !== f.width || format.height !== f.height || format.channels !== f.channels) {
