@@ -1,9 +1,11 @@
 /**
  * Configuration of the conditional VAE (Sohn et al. 2015; Kingma et al. 2014, M2-style
- * conditioning): every VAE option, plus the number of label classes read as one-hot y.
+ * conditioning): every VAE option, plus the number of label classes read as one-hot y and the
+ * scale at which that one-hot joins the networks' inputs.
  */
 import { z } from 'zod';
 import { vaeConfigSchema } from '../vae/config.js';
+import { LABEL_SCALE_DEFAULT } from './label-scale.js';
 
 export const cvaeConfigSchema = z
   .object({
@@ -11,6 +13,12 @@ export const cvaeConfigSchema = z
     family: z.literal('cvae').default('cvae'),
     /** Label classes (set from the data by the workflow); y is one-hot [B, numClasses]. */
     numClasses: z.number().int().min(2).default(10),
+    /**
+     * s: the one-hot label joins the encoder input (x ⊕ s·y) and the decoder input (z ⊕ s·y)
+     * multiplied by s, so the decoder learns to read it (see ./label-scale.ts). 1 is the plain
+     * one-hot of earlier cvae runs, whose decoder learned to ignore the label at latent 20.
+     */
+    labelScale: z.number().positive({ error: (i) => `must be positive (got ${String(i.input)})` }).default(LABEL_SCALE_DEFAULT),
   })
   .strict();
 

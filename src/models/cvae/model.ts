@@ -1,19 +1,21 @@
 /**
  * Conditional variational autoencoder (Sohn et al. 2015, "Learning Structured Output
  * Representation using Deep Conditional Generative Models"; the conditioning of Kingma et al.
- * 2014's M2 with observed labels). The VAE of ../vae with the one-hot label y joined to the
- * inputs of both networks:
+ * 2014's M2 with observed labels). The VAE of ../vae with the one-hot label y, multiplied by
+ * s = config.labelScale (default 10, see ./label-scale.ts), joined to the inputs of both networks:
  *
- *   encoder  h = MLP(x ⊕ y);  μ, log σ² = dense(h)                          q(z|x, y)
- *   decoder  ℓ = MLP(z ⊕ y)                                                 p(x|z, y)
+ *   encoder  h = MLP(x ⊕ s·y);  μ, log σ² = dense(h)                        q(z|x, y)
+ *   decoder  ℓ = MLP(z ⊕ s·y)                                               p(x|z, y)
  *   loss     = mean_b [ −log p(x|z, y) + β · KL(q(z|x, y) ‖ N(0, I)) ]
  *
  * Everything else (likelihoods, β, KL warm-up, the IWAE bound) is the VAE's: this class is the
- * VAE always given y. Parameters are named as in the VAE (`enc.*`, `dec.*`); the first layer
+ * VAE always given s·y. Parameters are named as in the VAE (`enc.*`, `dec.*`); the first layer
  * of each network has numClasses more inputs. Sampling draws z ~ N(0, I) and decodes it with
- * the wanted class, so the label, not the code, chooses the digit.
+ * the wanted class, so the label, not the code, chooses the digit. The scale s lives inside the
+ * graphs: callers (and exported encoder/decoder ONNX models) still feed the plain one-hot y.
  */
 import type { Value } from '../../graph/graph.js';
+import * as op from '../../graph/ops.js';
 import type { Builder } from '../../nn/builder.js';
 import { Vae } from '../vae/model.js';
 import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
@@ -24,13 +26,18 @@ function requireLabels(y: Value | undefined, what: string): Value {
   return y;
 }
 
+/** s·y [B, C], the label as both networks read it (y itself when s = 1). */
+export function scaleLabel(y: Value, s: number): Value {
+  return s === 1 ? y : op.mul(y, s);
+}
+
 export class Cvae implements AutoencoderModel {
   readonly family: string = 'cvae';
-  /** The VAE whose networks read x ⊕ y and z ⊕ y. */
+  /** The VAE whose networks read x ⊕ s·y and z ⊕ s·y. */
   private readonly vae: Vae;
 
   constructor(readonly config: CvaeConfig) {
-    const { numClasses: _classes, family: _family, ...vaeConfig } = config;
+    const { numClasses: _classes, family: _family, labelScale: _scale, ...vaeConfig } = config;
     this.vae = new Vae({ ...vaeConfig, family: 'vae' });
   }
 
@@ -50,12 +57,17 @@ export class Cvae implements AutoencoderModel {
     return this.vae.trainTerms;
   }
 
+  /** The one-hot labels as the networks read them: s·y. */
+  private label(y: Value | undefined, what: string): Value {
+    return scaleLabel(requireLabels(y, what), this.config.labelScale);
+  }
+
   encode(b: Builder, x: Value, y?: Value): Codes {
-    return this.vae.encode(b, x, requireLabels(y, 'encode'));
+    return this.vae.encode(b, x, this.label(y, 'encode'));
   }
 
   decode(b: Builder, z: Value, y?: Value): Value {
-    return this.vae.decode(b, z, requireLabels(y, 'decode'));
+    return this.vae.decode(b, z, this.label(y, 'decode'));
   }
 
   samplePrior(b: Builder): Value {
@@ -64,11 +76,10 @@ export class Cvae implements AutoencoderModel {
 
   /** log p(x, z|y) − log q(z|x, y) for one posterior draw per sample [B] (the IWAE bound's weight). */
   logImportanceWeight(b: Builder, x: Value, y?: Value): Value {
-    return this.vae.logImportanceWeight(b, x, requireLabels(y, 'importance weight'));
+    return this.vae.logImportanceWeight(b, x, this.label(y, 'importance weight'));
   }
 
   terms(b: Builder, batch: Batch): Terms {
-    requireLabels(batch.y, 'terms');
-    return this.vae.terms(b, batch);
+    return this.vae.terms(b, { x: batch.x, y: this.label(batch.y, 'terms') });
   }
 }
