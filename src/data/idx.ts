@@ -110,11 +110,16 @@ export function loadIdxDir(dir: string, name: string = dir): Split {
 
 /**
  * Load Fashion-MNIST from `dir` (default {@link DEFAULT_FASHION_MNIST_DIR}): 60,000 train and
- * 10,000 test images, sampleShape [1, 28, 28], values in [0, 1], labels 0..9, numClasses 10.
+ * 10,000 test images, sampleShape [1, 28, 28], values in [0, 1], labels 0..9, numClasses 10,
+ * classNames {@link FASHION_MNIST_CLASSES}.
  */
 export function loadFashionMnist(dir: string = DEFAULT_FASHION_MNIST_DIR): Split {
-  return loadIdxDir(dir, 'fashion-mnist');
+  const { train, test } = loadIdxDir(dir, 'fashion-mnist');
+  return { train: { ...train, classNames: FASHION_MNIST_CLASSES }, test: { ...test, classNames: FASHION_MNIST_CLASSES } };
 }
+
+/** Fashion-MNIST's class names, index = label (Xiao, Rasul & Vollgraf 2017). */
+export const FASHION_MNIST_CLASSES: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 function hex(b: Uint8Array): string {
   return Array.from(b, (v) => v.toString(16).padStart(2, '0')).join(' ');

@@ -4,7 +4,7 @@ import { Rng } from '../nn/rng.js';
 import type { Dataset, Split } from './dataset.js';
 import { loadCsv } from './csv.js';
 import { DataError } from './errors.js';
-import { DEFAULT_FASHION_MNIST_DIR, loadIdxDir } from './idx.js';
+import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist, loadIdxDir } from './idx.js';
 import { loadBundledMnist } from './mnist.js';
 import { hasTrainTestFolders, loadImageFolder, loadImageFolderSplit } from './images.js';
 import { loadNpy } from './npy.js';
@@ -75,7 +75,7 @@ export function loadDataWithSource(spec: string, opts: LoadDataOptions = {}): { 
   if (spec === 'mnist') {
     result = { split: loadBundledMnist(), source: 'fixed' };
   } else if (spec === 'fashion-mnist') {
-    result = { split: loadIdxDir(opts.dataDir ?? DEFAULT_FASHION_MNIST_DIR, 'fashion-mnist'), source: 'fixed' };
+    result = { split: loadFashionMnist(opts.dataDir ?? DEFAULT_FASHION_MNIST_DIR), source: 'fixed' };
   } else {
     if (!existsSync(spec)) throw new DataError(`data file not found: ${spec}`);
     if (statSync(spec).isDirectory()) {

@@ -10,6 +10,9 @@ import { readDigitsCache, writeDigitsCache } from './digits-cache.js';
 /** Pixels per bundled digit image (28 × 28). */
 const MNIST_DIM = 784;
 
+/** Class names of the digits: label d is named "d". */
+const DIGIT_NAMES: readonly string[] = Array.from({ length: 10 }, (_, d) => String(d));
+
 /** Seeds of the fixed row shuffles used by {@link loadBundledMnist}. */
 const TRAIN_SHUFFLE_SEED = '0';
 const TEST_SHUFFLE_SEED = '1';
@@ -39,7 +42,7 @@ export const DIGITS_CACHE_FILE = 'mnist-digits-v1.bin';
  * (other source files), corrupt or unwritable cache falls back to the JSON.
  *
  * Each dataset: sampleShape `[1, 28, 28]`, float32 values in [0, 1], labels = digit,
- * numClasses 10. Throws {@link DataError} if the package files are missing or malformed.
+ * numClasses 10, classNames "0".."9". Throws {@link DataError} if the package files are missing or malformed.
  */
 export function loadBundledMnist(opts: BundledMnistOptions = {}): Split {
   const require = createRequire(import.meta.url);
@@ -104,7 +107,7 @@ function assemble(name: string, rows: { digit: number; row: number }[], perDigit
     x.set(perDigit[digit]!.subarray(row * MNIST_DIM, (row + 1) * MNIST_DIM), i * MNIST_DIM);
     labels[i] = digit;
   });
-  return { name, n: rows.length, sampleShape: [1, 28, 28], x, labels, numClasses: 10 };
+  return { name, n: rows.length, sampleShape: [1, 28, 28], x, labels, numClasses: 10, classNames: DIGIT_NAMES };
 }
 
 function shuffleInPlace<T>(arr: T[], seed: string): void {
