@@ -15,9 +15,10 @@ export function evalCommand(): Command {
     .option('--data-dir <dir>', 'folder of the Fashion-MNIST IDX files')
     .option('--iw <k>', 'importance samples for the IWAE bound on −log p(x) (e.g. 100)', positiveInt)
     .option('--seed <n>', 'seed of the evaluation noise (default 0)', nonNegativeInt)
+    .option('--no-probe', 'skip the probe accuracies (k-NN and linear probes of the codes, PCA and pixels)')
     .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
     .option('--json', 'print one JSON object')
-    .action(async (dir: string, f: { data?: string; dataDir?: string; iw?: number; seed?: number; threads?: number; json?: boolean }) => {
+    .action(async (dir: string, f: { data?: string; dataDir?: string; iw?: number; seed?: number; probe: boolean; threads?: number; json?: boolean }) => {
       const live = Boolean(process.stderr.isTTY) && !process.env['CI'];
       const bar = live ? new cliProgress.SingleBar({ stream: process.stderr, format: 'IWAE K={k} [{bar}] {value}/{total} samples | eta {eta}s', clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
       const summary = await evalRun({
@@ -26,6 +27,7 @@ export function evalCommand(): Command {
         dataDir: f.dataDir,
         iw: f.iw,
         seed: f.seed,
+        probe: f.probe,
         threads: f.threads,
         onProgress: (done, total) => {
           if (!bar) return;
@@ -40,5 +42,11 @@ export function evalCommand(): Command {
       }
       process.stdout.write(`${summary.model} ${summary.run} on ${summary.data} test (${summary.samples} samples)\n`);
       for (const [k, v] of Object.entries(summary.test)) process.stdout.write(`  ${k.padEnd(18)} ${Number.isInteger(v) ? v : v.toFixed(4)}\n`);
+      const p = summary.probe;
+      if (p) {
+        const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+        process.stdout.write(`probe accuracy (5-NN / linear): codes ${pct(p.codes.knn)} / ${pct(p.codes.linear)}, PCA k=${p.k} ${pct(p.pca.knn)} / ${pct(p.pca.linear)}, pixels ${pct(p.pixels.knn)} / ${pct(p.pixels.linear)}\n`);
+        if (p.faithfulness) process.stdout.write(`class faithfulness of samples: ${pct(p.faithfulness.mean)}\n`);
+      }
     });
 }

@@ -10,6 +10,8 @@ import { embedRun } from '../workflow/embed-run.js';
 import { interpolateRun } from '../workflow/interpolate-run.js';
 import { manifoldRun } from '../workflow/manifold-run.js';
 import { mapRun } from '../workflow/map-run.js';
+import { probeRun } from '../workflow/probe-run.js';
+import { reportRun } from '../workflow/report-run.js';
 import { PROJECTION_METHODS, type ProjectionMethod } from '../latent/projection.js';
 import { PhaseProgress } from './progress.js';
 import { traverseRun } from '../workflow/traverse-run.js';
@@ -153,5 +155,33 @@ export function mapCommand(): Command {
       }
     },
     (s) => [`${s.points} ${s.split} codes of ${s.latent} dimensions, ${s.method}, ${s.seconds.toFixed(1)} s`],
+  );
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+export function probeCommand(): Command {
+  type F = { out?: string; threads?: number; json?: boolean };
+  return latentCommand<F, Awaited<ReturnType<typeof probeRun>>>(
+    new Command('probe')
+      .description('test accuracy of a 5-NN and a linear probe on the codes, next to PCA with the same k and raw pixels (and class faithfulness for conditional models)')
+      .option('--out <file>', 'PNG of the accuracies (default <run>/probe.png)'),
+    (dir, f) => probeRun({ dir, out: f.out, threads: f.threads }),
+    (s) => [
+      `${'features'.padEnd(22)} ${'5-NN'.padStart(7)} ${'linear'.padStart(7)}`,
+      ...([[`codes (k=${s.k})`, s.codes], [`PCA (k=${s.k})`, s.pca], ['raw pixels', s.pixels]] as const).map(([name, v]) => `${name.padEnd(22)} ${pct(v.knn).padStart(7)} ${pct(v.linear).padStart(7)}`),
+      ...(s.faithfulness ? [`class faithfulness of samples: ${pct(s.faithfulness.mean)} (worst class ${pct(Math.min(...s.faithfulness.per_class))})`] : []),
+    ],
+  );
+}
+
+export function reportCommand(): Command {
+  type F = { out?: string; threads?: number; json?: boolean };
+  return latentCommand<F, Awaited<ReturnType<typeof reportRun>>>(
+    new Command('report')
+      .description("(re)write a run's self-contained report.html: config, metrics, loss curves, pictures, latent map, manifold or traversal, probes")
+      .option('--out <file>', 'HTML to write (default <run>/report.html)'),
+    (dir, f) => reportRun({ dir, out: f.out, threads: f.threads }),
+    (s) => [`${(s.bytes / 1e6).toFixed(2)} MB in ${s.seconds.toFixed(1)} s`],
   );
 }

@@ -7,7 +7,7 @@ import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import { VERSION } from '../workflow/train-run.js';
 import { evalCommand } from './eval.js';
-import { attributeCommand, embedCommand, interpolateCommand, manifoldCommand, mapCommand, traverseCommand } from './latent-commands.js';
+import { attributeCommand, embedCommand, interpolateCommand, manifoldCommand, mapCommand, probeCommand, reportCommand, traverseCommand } from './latent-commands.js';
 import { exportCommand } from './export.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
@@ -26,7 +26,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(manifoldCommand())
     .addCommand(interpolateCommand())
     .addCommand(traverseCommand())
-    .addCommand(attributeCommand());
+    .addCommand(attributeCommand())
+    .addCommand(probeCommand())
+    .addCommand(reportCommand());
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -33,6 +33,7 @@ interface TrainFlags {
   resume?: string;
   force?: boolean;
   quiet?: boolean;
+  report: boolean;
 }
 
 export function trainCommand(): Command {
@@ -57,12 +58,13 @@ export function trainCommand(): Command {
     .option('--force', 'overwrite an existing run directory')
     .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
     .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--no-report', 'skip report.html (probes, latent map and pictures in one page) at the end')
     .option('--json', 'print one JSON summary object on stdout at the end')
     .option('--quiet', 'no progress output');
   return addModelFlags(cmd).action(async (f: TrainFlags) => {
     if (f.resume) {
       const ignored = cmd.options
-        .filter((o) => !['epochs', 'threads', 'json', 'quiet', 'resume'].includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === 'cli')
+        .filter((o) => !['epochs', 'threads', 'json', 'quiet', 'resume', 'report'].includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === 'cli')
         .map((o) => o.long);
       if (ignored.length > 0 && !f.quiet) process.stderr.write(`latentkit: note: ${ignored.join(', ')} ignored with --resume (the run's config.json wins)\n`);
     }
@@ -87,6 +89,7 @@ export function trainCommand(): Command {
         force: f.force,
         resume: f.resume,
         threads: f.threads,
+        report: f.report,
         onStep: (e) => progress.step(e),
         onEpoch: (e) => progress.epoch(e),
         onNote: (line) => {

@@ -1,7 +1,9 @@
 /**
  * `evalRun`: evaluates a saved run on a dataset's test split: every model term (per-sample
  * means), the active latent units for models with a posterior mean, and optionally the
- * importance-weighted bound −log p(x) ≈ −L_K (IWAE) with K samples.
+ * importance-weighted bound −log p(x) ≈ −L_K (IWAE) with K samples. On labelled data it adds
+ * the probe accuracies of probe-run.ts (codes, PCA, pixels; class faithfulness for
+ * conditional models), reusing the run's probe.json when it matches the checkpoint.
  */
 import { UsageError } from '../errors.js';
 import { countActiveUnits } from '../latent/active-units.js';
@@ -11,6 +13,7 @@ import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
 import { averageOverData } from '../train/evaluate.js';
 import { buildEvalGraph } from '../train/programs.js';
 import { loadRun, openCodec } from './load-run.js';
+import { probeCodes, readProbe, type ProbeResult, writeProbe } from './probe-run.js';
 import { loadRunData } from './run-data.js';
 
 export interface EvalRunOptions extends RuntimeOptions {
@@ -21,6 +24,8 @@ export interface EvalRunOptions extends RuntimeOptions {
   /** Importance samples for the IWAE bound (omit to skip). */
   readonly iw?: number;
   readonly seed?: number;
+  /** Probe the codes on labelled data (default true). */
+  readonly probe?: boolean;
   /** Progress of the IWAE pass (the long part), in samples. */
   readonly onProgress?: (samplesDone: number, total: number) => void;
 }
@@ -31,6 +36,8 @@ export interface EvalSummary {
   readonly data: string;
   readonly samples: number;
   readonly test: Record<string, number>;
+  /** Probe accuracies (labelled data only). */
+  readonly probe?: ProbeResult;
 }
 
 export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
@@ -39,7 +46,8 @@ export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
   // The run's split and transforms (standardisation with its stored statistics), on the run's data or on --data.
   const { dataDir: _ownDir, ...settings } = run.config.data;
   const dataDir = opts.dataDir ?? (opts.data ? undefined : run.config.data.dataDir);
-  const { test } = loadRunData(opts.dir, { ...settings, spec, ...(dataDir !== undefined && { dataDir }) });
+  const split = loadRunData(opts.dir, { ...settings, spec, ...(dataDir !== undefined && { dataDir }) });
+  const { test } = split;
   const { model } = run;
   if (opts.iw !== undefined && !isImportanceWeighted(model)) throw new UsageError(`--iw: model ${model.family} has no importance weights (only VAEs do)`);
   const seed = opts.seed ?? 0;
@@ -55,15 +63,21 @@ export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
       new Rng(`${seed}:eval`),
     );
     const codec = await openCodec(run, opts);
+    let probe: ProbeResult | undefined;
     try {
       if (codec.codeNames.includes('mu')) terms['active_units'] = countActiveUnits((await codec.encode(test.x, test.n, test.labels))['mu']!, test.n, model.latentDim);
+      if (opts.probe !== false && split.train.labels && test.labels) {
+        const ownData = opts.data === undefined && opts.dataDir === undefined;
+        probe = (ownData ? readProbe(opts.dir, run.epoch) : undefined) ?? (await probeCodes(model, codec, split, run.epoch, opts));
+        if (ownData) writeProbe(opts.dir, probe);
+      }
     } finally {
       await codec.release();
     }
     if (opts.iw !== undefined && isImportanceWeighted(model)) {
       terms[`iwae_nll_k${opts.iw}`] = await iwaeNll(model, run.params, test, opts.iw, new Rng(`${seed}:iwae`), opts, 500, opts.onProgress);
     }
-    return { model: model.family, run: opts.dir, data: spec, samples: test.n, test: terms };
+    return { model: model.family, run: opts.dir, data: spec, samples: test.n, test: terms, ...(probe && { probe }) };
   } finally {
     await program.release();
   }

@@ -20,6 +20,7 @@ import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveChe
 import { constantLr, cosineLr, type EpochResult, type StepEvent, type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { writeRunPictures } from './run-pictures.js';
+import { REPORT_FILE, reportRun } from './report-run.js';
 import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -39,6 +40,8 @@ export interface TrainRunOptions {
   readonly threads?: number;
   readonly onStep?: (e: StepEvent & { readonly epochs: number }) => void;
   readonly onEpoch?: (e: EpochSummary) => void;
+  /** Write report.html at the end (default true; see report-run.ts). */
+  readonly report?: boolean;
   /** Progress lines of a family's steps around the main training (e.g. a stacked AE's pretraining). */
   readonly onNote?: (line: string) => void;
 }
@@ -164,6 +167,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   const hooks = familyHooks(config.model.family);
   const hookContext: RunContext = { train: split.train, test: split.test, trainer: trainerOptions, ...(opts.onNote && { log: opts.onNote }) };
   const initialParams = !opts.resume && hooks.pretrain ? await hooks.pretrain(modelConfig, hookContext) : undefined;
+  let summary: TrainSummary;
   const trainer = await Trainer.create(model, initialParams ? { ...trainerOptions, initialParams } : trainerOptions);
   try {
     if (opts.resume) {
@@ -197,7 +201,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       const params = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
       Object.assign(extra, await hooks.afterTraining(modelConfig, { ...hookContext, params }));
     }
-    return {
+    summary = {
       model: model.family,
       epochs: trainer.progress.epoch,
       steps: trainer.progress.step,
@@ -209,4 +213,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   } finally {
     await trainer.release();
   }
+  if (opts.report !== false) {
+    opts.onNote?.(`writing ${join(out, REPORT_FILE)} (probes, latent map, pictures)`);
+    await reportRun({ dir: out, ...(opts.threads !== undefined && { threads: opts.threads }) });
+  }
+  return summary;
 }
