@@ -57,8 +57,7 @@ export function conditionalAffinities(x: Float32Array, n: number, k: number, per
     if (n > 1) {
       for (let j = 0; j < n; j++) d[j] = j === i ? 0 : d[j]! - dMin;
       beta[i] = searchBeta(d, e, i, n, target, dMax - dMin);
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += j === i ? 0 : (e[j] = Math.exp(-beta[i]! * d[j]!));
+      const { s: sum } = entropy(d, e, i, n, beta[i]!);
       const row = i * n;
       for (let j = 0; j < n; j++) p[row + j] = j === i ? 0 : e[j]! / sum;
     }
@@ -68,16 +67,29 @@ export function conditionalAffinities(x: Float32Array, n: number, k: number, per
 }
 
 /**
- * Entropy H (nats) of the row distribution ∝ exp(−β d_j), j ≠ skip, and dH/dβ.
- * With S = Σ e_j, E[d] = Σ e_j d_j / S:  H = log S + β E[d],  dH/dβ = −β Var(d).
+ * Weights e^{−β d_j} below e^{−CUTOFF} ≈ 2·10⁻²² are taken as 0 (not computed): the nearest
+ * point has weight 1 (d is shifted by the row minimum), so this changes Σ e_j by < n·10⁻²².
  */
-function entropy(d: Float64Array, e: Float64Array, skip: number, n: number, beta: number): { h: number; dh: number } {
+const CUTOFF = 50;
+
+/**
+ * Entropy H (nats) of the row distribution ∝ e_j = exp(−β d_j), j ≠ skip, and dH/dβ; fills
+ * `e` with the weights (0 at skip). With S = Σ e_j, E[d] = Σ e_j d_j / S:
+ *   H = log S + β E[d],   dH/dβ = −β Var(d).
+ */
+function entropy(d: Float64Array, e: Float64Array, skip: number, n: number, beta: number): { h: number; dh: number; s: number } {
   let s = 0;
   let s1 = 0;
   let s2 = 0;
+  e[skip] = 0;
   for (let j = 0; j < n; j++) {
     if (j === skip) continue;
-    const w = Math.exp(-beta * d[j]!);
+    const t = beta * d[j]!;
+    if (t > CUTOFF) {
+      e[j] = 0;
+      continue;
+    }
+    const w = Math.exp(-t);
     e[j] = w;
     s += w;
     s1 += w * d[j]!;
@@ -85,7 +97,7 @@ function entropy(d: Float64Array, e: Float64Array, skip: number, n: number, beta
   }
   const mean = s1 / s;
   const variance = Math.max(0, s2 / s - mean * mean);
-  return { h: Math.log(s) + beta * mean, dh: -beta * variance };
+  return { h: Math.log(s) + beta * mean, dh: -beta * variance, s };
 }
 
 /** β ≥ 0 with H(β) = target (nats) within 1e-5, by safeguarded Newton on a bracket. */
