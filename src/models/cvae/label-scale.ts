@@ -20,7 +20,7 @@
  * 10 epochs, 2 seeds, 100 draws per class, MLP reference classifier at 95.6% test accuracy):
  *
  *   s      class faithfulness (5-NN judge)   test −ELBO (nats)
- *   1      39.8% (33%)                      120.68
+ *   1      39.8% (—)                        120.68
  *   √20    93.2% (80.7%)                    117.12
  *   10     96.0% (87.9%)                    117.17
  *   20     97.0% (89.9%)                    118.57
