@@ -12,6 +12,7 @@ import { manifoldRun } from '../workflow/manifold-run.js';
 import { mapRun } from '../workflow/map-run.js';
 import { probeRun } from '../workflow/probe-run.js';
 import { reportRun } from '../workflow/report-run.js';
+import { compareRun } from '../workflow/compare-run.js';
 import { PROJECTION_METHODS, type ProjectionMethod } from '../latent/projection.js';
 import { PhaseProgress } from './progress.js';
 import { traverseRun } from '../workflow/traverse-run.js';
@@ -184,4 +185,28 @@ export function reportCommand(): Command {
     (dir, f) => reportRun({ dir, out: f.out, threads: f.threads }),
     (s) => [`${(s.bytes / 1e6).toFixed(2)} MB in ${s.seconds.toFixed(1)} s`],
   );
+}
+
+export function compareCommand(): Command {
+  return new Command('compare')
+    .description("runs side by side: final test terms, MSE and probe accuracies next to PCA at each run's k, and a grid of their reconstructions")
+    .argument('<runs...>', 'run directories')
+    .option('--out <file>', 'PNG of the reconstructions: test samples on top, one row per run (default compare.png)')
+    .option('--samples <n>', 'test samples per row (default 8)', positiveInt)
+    .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--json', 'print one JSON object with the numbers')
+    .action(async (dirs: string[], f: { out?: string; samples?: number; threads?: number; json?: boolean }) => {
+      const s = await compareRun({ dirs, out: f.out, samples: f.samples, threads: f.threads });
+      if (f.json) {
+        process.stdout.write(`${JSON.stringify(s)}\n`);
+        return;
+      }
+      const num = (v: number | undefined, digits = 4): string => (v === undefined ? '–' : v.toFixed(digits));
+      const acc = (v: number | undefined): string => (v === undefined ? '–' : pct(v));
+      const header = ['run', 'model', 'k', 'epochs', 'test loss', 'mse', 'PCA mse', 'k-NN', 'linear', 'PCA k-NN', 'PCA linear'];
+      const rows = s.runs.map((r) => [r.run, r.model, String(r.latent), String(r.epochs), num(r.test['loss'], 2), num(r.test['mse']), num(r.pca_mse), acc(r.probe?.codes.knn), acc(r.probe?.codes.linear), acc(r.probe?.pca.knn), acc(r.probe?.pca.linear)]);
+      const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+      for (const r of [header, ...rows]) process.stdout.write(`${r.map((v, c) => (c < 2 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ')}\n`);
+      process.stdout.write(`${s.out}\n`);
+    });
 }

@@ -7,7 +7,7 @@ import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import { VERSION } from '../workflow/train-run.js';
 import { evalCommand } from './eval.js';
-import { attributeCommand, embedCommand, interpolateCommand, manifoldCommand, mapCommand, probeCommand, reportCommand, traverseCommand } from './latent-commands.js';
+import { attributeCommand, compareCommand, embedCommand, interpolateCommand, manifoldCommand, mapCommand, probeCommand, reportCommand, traverseCommand } from './latent-commands.js';
 import { exportCommand } from './export.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
@@ -28,7 +28,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(traverseCommand())
     .addCommand(attributeCommand())
     .addCommand(probeCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(compareCommand());
   try {
     await program.parseAsync([...argv]);
     return 0;

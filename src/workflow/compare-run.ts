@@ -1,0 +1,92 @@
+/**
+ * `compareRun`: several runs side by side. A table of each run's final test terms, MSE and
+ * probe accuracies, with PCA at the same k (its reconstruction MSE and probe accuracies) on
+ * the same data, and a grid of reconstructions: the first run's first test samples on top,
+ * then one row per run.
+ */
+import { UsageError } from '../errors.js';
+import { Pca } from '../latent/pca.js';
+import type { RuntimeOptions } from '../runtime/program.js';
+import { openLatent, type LatentContext } from './latent-context.js';
+import { gridPng } from './pictures.js';
+import { probeCodes, readProbe, writeProbe, type ProbeResult } from './probe-run.js';
+import { readMetrics } from './report-run.js';
+import { writePng } from '../viz/png.js';
+
+export interface CompareRunOptions extends RuntimeOptions {
+  readonly dirs: readonly string[];
+  /** Reconstruction grid PNG (default `compare.png`). */
+  readonly out?: string;
+  /** Test samples shown per run (default 8). */
+  readonly samples?: number;
+}
+
+export interface CompareRow {
+  readonly run: string;
+  readonly model: string;
+  readonly latent: number;
+  readonly epochs: number;
+  readonly data: string;
+  /** Final test terms of metrics.jsonl (per-sample means). */
+  readonly test: Record<string, number>;
+  readonly probe?: ProbeResult;
+  /** PCA with k = latent on the same data: per-pixel test MSE. */
+  readonly pca_mse: number;
+}
+
+export interface CompareSummary {
+  readonly runs: CompareRow[];
+  readonly out: string;
+}
+
+async function rowFor(ctx: LatentContext, opts: RuntimeOptions, pcaCache: Map<string, number>): Promise<CompareRow> {
+  const { run } = ctx;
+  const last = readMetrics(ctx.dir).at(-1);
+  const test = Object.fromEntries(Object.entries(last?.test ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  let probe: ProbeResult | undefined;
+  if (ctx.data.train.labels && ctx.data.test.labels) {
+    probe = readProbe(ctx.dir, run.epoch) ?? (await probeCodes(run.model, ctx.codec, ctx.data, run.epoch, opts));
+    writeProbe(ctx.dir, probe);
+  }
+  const k = run.model.latentDim;
+  const key = `${JSON.stringify(run.config.data)}|${k}`;
+  let pcaMse = pcaCache.get(key);
+  if (pcaMse === undefined) {
+    const d = ctx.data.train.x.length / ctx.data.train.n;
+    pcaMse = (await Pca.fit(ctx.data.train, Math.min(k, d), opts)).reconstructionMse(ctx.data.test);
+    pcaCache.set(key, pcaMse);
+  }
+  return { run: ctx.dir, model: run.model.family, latent: k, epochs: run.epoch, data: run.config.data.spec, test, ...(probe && { probe }), pca_mse: pcaMse };
+}
+
+export async function compareRun(opts: CompareRunOptions): Promise<CompareSummary> {
+  if (opts.dirs.length < 1) throw new UsageError('compare needs at least one run directory');
+  const count = opts.samples ?? 8;
+  if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError(`--samples must be an integer in [1, 32] (got ${count})`);
+  const contexts: LatentContext[] = [];
+  try {
+    for (const dir of opts.dirs) contexts.push(await openLatent({ ...opts, dir }));
+    const first = contexts[0]!;
+    const shape = first.run.model.inputShape.join('×');
+    const other = contexts.find((c) => c.run.model.inputShape.join('×') !== shape);
+    if (other) throw new UsageError(`${other.dir} models inputs of shape [${other.run.model.inputShape}], but ${first.dir} models [${first.run.model.inputShape}]; compare runs on the same kind of data`);
+    if (!first.layout) throw new UsageError(`compare: samples of shape [${first.run.model.inputShape}] are not images`);
+    const pcaCache = new Map<string, number>();
+    const rows: CompareRow[] = [];
+    for (const ctx of contexts) rows.push(await rowFor(ctx, opts, pcaCache));
+    // Reconstruction grid: the first run's test samples, then each run's reconstructions of them.
+    const test = first.data.test;
+    const n = Math.min(count, test.n);
+    const d = test.x.length / test.n;
+    const x = test.x.subarray(0, n * d);
+    const labels = test.labels?.subarray(0, n);
+    const images = new Float32Array((contexts.length + 1) * n * d);
+    images.set(x, 0);
+    for (const [i, ctx] of contexts.entries()) images.set(await ctx.codec.reconstruct(x, n, labels), (i + 1) * n * d);
+    const out = opts.out ?? 'compare.png';
+    writePng(out, gridPng(images, (contexts.length + 1) * n, first.layout, { cols: n }));
+    return { runs: rows, out };
+  } finally {
+    await Promise.all(contexts.map((c) => c.release()));
+  }
+}
