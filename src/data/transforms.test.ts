@@ -11,6 +11,9 @@ describe('transforms', () => {
     const out = binarizeStatic(src);
     expect(Array.from(out.x)).toEqual([0, 0, 1, 1, 0, 1]);
     expect(src.x[2]).toBeCloseTo(0.50001, 6);
+    const inPlace = binarizeStatic(src, { inPlace: true });
+    expect(inPlace.x).toBe(src.x);
+    expect(Array.from(src.x)).toEqual([0, 0, 1, 1, 0, 1]);
   });
 
   it('fitStandardize: per-feature mean and population std; a constant feature gets σ = 1 (only centred)', () => {
@@ -29,6 +32,9 @@ describe('transforms', () => {
     // Test data uses the train statistics: a constant-in-train feature that moves is shifted, not blown up.
     const test = applyStandardize(ds([[3, 11, 5]]), s);
     expect(Array.from(test.x)).toEqual([0, 1, 0]);
+    const own = ds([[3, 11, 5]]);
+    expect(applyStandardize(own, s, { inPlace: true }).x).toBe(own.x);
+    expect(Array.from(own.x)).toEqual([0, 1, 0]);
     expect(STD_FLOOR).toBeLessThan(1e-3);
   });
 

@@ -25,9 +25,15 @@ export interface StandardizeStats {
   readonly std: Float32Array;
 }
 
+/** Options of the transforms. */
+export interface TransformOptions {
+  /** Overwrite `ds.x` instead of allocating a new array (only for data nobody else holds; saves a copy of the data). */
+  readonly inPlace?: boolean;
+}
+
 /** x' = 1 if x > 0.5 else 0, elementwise (Salakhutdinov & Murray 2008 use a fixed binarisation like this). */
-export function binarizeStatic(ds: Dataset): Dataset {
-  const x = new Float32Array(ds.x.length);
+export function binarizeStatic(ds: Dataset, opts: TransformOptions = {}): Dataset {
+  const x = opts.inPlace ? ds.x : new Float32Array(ds.x.length);
   const src = ds.x;
   for (let i = 0; i < src.length; i++) x[i] = src[i]! > BINARIZE_THRESHOLD ? 1 : 0;
   return { ...ds, x };
@@ -75,12 +81,12 @@ export function fitStandardize(train: Dataset): StandardizeStats {
  * give the same bits every time. Throws {@link DataError} if the stats do not match the sample
  * size, or a result is not finite (naming the row and feature).
  */
-export function applyStandardize(ds: Dataset, stats: StandardizeStats): Dataset {
+export function applyStandardize(ds: Dataset, stats: StandardizeStats, opts: TransformOptions = {}): Dataset {
   const d = sampleSize(ds);
   if (stats.mean.length !== d || stats.std.length !== d) {
     throw new DataError(`${ds.name}: samples have ${d} values, but the standardisation statistics have ${stats.mean.length}; use the data the run was trained on`);
   }
-  const x = new Float32Array(ds.x.length);
+  const x = opts.inPlace ? ds.x : new Float32Array(ds.x.length);
   const src = ds.x;
   const { mean, std } = stats;
   for (let i = 0; i < ds.n; i++) {

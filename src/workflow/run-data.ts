@@ -88,14 +88,14 @@ export function loadRunData(dir: string | undefined, settings: DataSettings, opt
   let { train, test } = split;
   if (settings.binarize !== undefined) {
     if (settings.binarize === 'dynamic') checkUnitInterval(train);
-    test = binarizeStatic(test);
-    if (settings.binarize === 'static' || !opts.training) train = binarizeStatic(train);
+    test = binarizeStatic(test, IN_PLACE);
+    if (settings.binarize === 'static' || !opts.training) train = binarizeStatic(train, IN_PLACE);
   }
   let standardize: StandardizeStats | undefined;
   if (settings.standardize) {
     standardize = dir === undefined ? fitStandardize(train) : readStandardize(dir);
-    train = applyStandardize(train, standardize);
-    test = applyStandardize(test, standardize);
+    train = applyStandardize(train, standardize, IN_PLACE);
+    test = applyStandardize(test, standardize, IN_PLACE);
   }
   const preprocess: Preprocess = {
     ...(settings.binarize !== undefined && { binarize: settings.binarize }),
@@ -103,6 +103,9 @@ export function loadRunData(dir: string | undefined, settings: DataSettings, opt
   };
   return { train, test, settings: recorded, preprocess };
 }
+
+/** loadData returns arrays nobody else holds, so the transforms may overwrite them (saving a copy of the data). */
+const IN_PLACE = { inPlace: true } as const;
 
 /** Dynamic binarisation reads values as probabilities: every one must lie in [0, 1]. */
 function checkUnitInterval(ds: Dataset): void {
