@@ -123,6 +123,18 @@ describe('project2d', () => {
     expect(p10.xy.length).toBe(80);
   }, slow);
 
+  it('tiny inputs (n = 1, 2, 3) and identical codes (a collapsed model) give finite maps for every method', async () => {
+    for (const method of ['pca', 'umap', 'tsne'] as const) {
+      for (const n of [1, 2, 3]) {
+        const p = await project2d(new Rng(n).fillNormal(new Float32Array(n * 4)), n, 4, { method, runtime });
+        expect(p.xy.length).toBe(2 * n);
+        expect(p.xy.every(Number.isFinite)).toBe(true);
+      }
+      const same = await project2d(new Float32Array(30 * 4).fill(0.5), 30, 4, { method, runtime });
+      expect(same.xy.every(Number.isFinite)).toBe(true);
+    }
+  }, slow);
+
   it('bad input is a one-line user error: unknown method, wrong sizes, non-finite codes', async () => {
     const oneLine = async (f: Promise<unknown>, cls: typeof UsageError | typeof DataError, text: string): Promise<void> => {
       const err = await f.then(

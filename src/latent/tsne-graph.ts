@@ -11,8 +11,9 @@
  *
  * where PW = P ∘ W, W² = W ∘ W (elementwise) and r^P, r^W their row sums. Both products are
  * taken against Ỹ = [Y, 1] (n × 3), so one skinny Gemm gives the product and the row sum.
- * The diagonal needs no mask: p_ii = 0, and the j = i term of the W² part is w_ii (y_i − y_i),
- * which cancels between r^W_i y_i and (W²·Y)_i; Z subtracts the n diagonal ones.
+ * The diagonal blocks multiply W by a constant 0/1 mask, so w_ii = 0 exactly: Z is then a
+ * plain sum, and no term has to cancel (subtracting n from Σ w instead loses Z to rounding
+ * when the embedding is wide relative to n, e.g. n = 2 went to NaN).
  *
  * 1 + ‖y_i − y_j‖² comes from ONE Gemm of augmented rows: A_i = [y_i, ‖y_i‖² + 1, 1] and
  * B_j = [−2 y_j, 1, ‖y_j‖²], A_i · B_j = 1 + ‖y_i‖² + ‖y_j‖² − 2 y_i·y_j.
@@ -90,18 +91,29 @@ export function tsneGradient(y: Value, blockRows: number, p: ReadonlyMap<string,
   const rowR: Array<Value | undefined> = ranges.map(() => undefined);
   const colA: Array<Value | undefined> = ranges.map(() => undefined);
   const colR: Array<Value | undefined> = ranges.map(() => undefined);
-  let zTwice: Value | undefined;
+  const masks = new Map<number, Value>();
+  const offDiagonal = (size: number): Value => {
+    let m = masks.get(size);
+    if (!m) {
+      const data = new Float32Array(size * size).fill(1);
+      for (let r = 0; r < size; r++) data[r * size + r] = 0;
+      m = g.constant(data, [size, size]);
+      masks.set(size, m);
+    }
+    return m;
+  };
+  let z: Value | undefined;
   for (const blk of pBlocks(n, blockRows)) {
     const { i, j } = blk;
     const pij = p.get(blk.name);
     if (!pij) throw new RangeError(`t-SNE graph: missing P block ${blk.name}`);
     const t = op.gemm(aB[i]!, bB[j]!, undefined, { transB: true }); // 1 + ‖y_i − y_j‖², [rows_i, rows_j]
-    const w = op.div(1, t);
+    const w = i === j ? op.mul(op.div(1, t), offDiagonal(blk.rows[1] - blk.rows[0])) : op.div(1, t);
     const pw = op.mul(pij, w);
     const w2 = op.mul(w, w);
     const zb = op.reduceSum(w);
     const zb2 = i === j ? zb : op.mul(zb, 2);
-    zTwice = zTwice ? op.add(zTwice, zb2) : zb2;
+    z = z ? op.add(z, zb2) : zb2;
     rowA[i] = op.gemm(pw, ytB[j]!, rowA[i]);
     rowR[i] = op.gemm(w2, ytB[j]!, rowR[i]);
     if (i !== j) {
@@ -118,10 +130,9 @@ export function tsneGradient(y: Value, blockRows: number, p: ReadonlyMap<string,
   };
   const fa = gather(rowA, colA);
   const fr = gather(rowR, colR);
-  const z = op.sub(zTwice!, n);
   const term = (f: Value): Value => op.sub(op.mul(op.slice(f, 1, 2, 3), y), op.slice(f, 1, 0, 2));
-  const grad = op.mul(op.sub(op.mul(term(fa), alpha), op.div(term(fr), z)), 4);
-  return { grad, z };
+  const grad = op.mul(op.sub(op.mul(term(fa), alpha), op.div(term(fr), z!)), 4);
+  return { grad, z: z! };
 }
 
 /** Optimiser state of one t-SNE iteration: positions, update (velocity) and gains, each [n, 2]. */
