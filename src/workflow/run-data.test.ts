@@ -122,6 +122,7 @@ describe('loadRunData', () => {
     expectError(() => loadRunData(undefined, { spec: p, binarize: 'static', standardize: true }), UsageError, /--binarize and --standardize cannot be combined/);
     expectError(() => loadRunData(undefined, { spec: p, testFraction: 1 }), UsageError, /--test-fraction must be between 0 and 1, exclusive \(got 1\)/);
     expectError(() => loadRunData(undefined, { spec: 'mnist', testFraction: 0.2 }), UsageError, /--test-fraction applies to data without its own test set.*mnist has a fixed train\/test split/);
+    expectError(() => loadRunData(undefined, { spec: 'mnist', labelColumn: 'y' }), UsageError, /--label-column applies to CSV\/TSV files only; mnist is not one/);
   });
 
   it('describePreprocess lists the steps with their statistics', () => {

@@ -68,6 +68,9 @@ export function loadRunData(dir: string | undefined, settings: DataSettings, opt
   if (settings.testFraction !== undefined && !(settings.testFraction > 0 && settings.testFraction < 1)) {
     throw new UsageError(`--test-fraction must be between 0 and 1, exclusive (got ${settings.testFraction})`);
   }
+  if (dir === undefined && settings.labelColumn !== undefined && !/\.(csv|tsv|tab|txt)$/i.test(settings.spec)) {
+    throw new UsageError(`--label-column applies to CSV/TSV files only; ${settings.spec} is not one (image folders take labels from class sub-folders)`);
+  }
   const splitSeed = settings.splitSeed ?? (dir === undefined ? (opts.seed ?? 0) : null);
   const { split, source } = loadDataWithSource(settings.spec, {
     ...(settings.dataDir !== undefined && { dataDir: settings.dataDir }),
