@@ -4,9 +4,10 @@
  * it reads. The share read as c, per class and averaged, is the faithfulness:
  *   F_c = (1/m) Σ_i [ reader(x̂_i) = c ],  x̂_i = decode(z_i, c), z_i ~ p(z)
  *   F   = (1/C) Σ_c F_c                    (chance: 1/C)
- * The reader is a 5-NN vote over the training pixels (`pixelReader`). It needs no training
- * of its own; on real test digits it reads 93.3% correctly with the 9,003 bundled training
- * digits (≈97% with MNIST's 60k, the classic figure for 5-NN on raw pixels).
+ * The reader is any classifier of the real data: a 5-NN vote over the training pixels
+ * (`pixelReader`, no training of its own; 93.3% on real test digits with the 9,003 bundled
+ * training digits, ≈97% with MNIST's 60k), or the MLP of mlp-reader.ts (≈96% on the bundled
+ * digits), which `latentkit probe` and `eval` use.
  * The same reader measures attribute vectors: the share of transformed samples read as the
  * target class (`readsAs`, `shareReadAs`).
  */
@@ -45,7 +46,7 @@ export async function pixelReader(train: Dataset, opts: KnnOptions = {}): Promis
 }
 
 /** The class `reference` reads in each of `m` images (row-major m × pixels). */
-export function readsAs(reference: KnnClassifier, images: Float32Array, m: number): Promise<Int32Array> {
+export function readsAs(reference: Pick<KnnClassifier, 'predict'>, images: Float32Array, m: number): Promise<Int32Array> {
   return reference.predict(images, m);
 }
 
@@ -58,7 +59,7 @@ export function shareReadAs(predicted: Int32Array, target: number): number {
 }
 
 /** Class faithfulness of a conditional model's samples, as read by `reference` (see the module comment). */
-export async function classFaithfulness(codec: ClassSampler, reference: KnnClassifier, numClasses: number, opts: FaithfulnessOptions = {}): Promise<Faithfulness> {
+export async function classFaithfulness(codec: ClassSampler, reference: Pick<KnnClassifier, 'predict' | 'numClasses'>, numClasses: number, opts: FaithfulnessOptions = {}): Promise<Faithfulness> {
   const { model } = codec;
   if (model.numClasses === 0) throw new UsageError(`class faithfulness needs a conditional model (cvae, or aae --conditional); this ${model.family} model takes no class`);
   if (!Number.isInteger(numClasses) || numClasses < 2 || numClasses > model.numClasses) {

@@ -14,7 +14,7 @@ import { sparseConfigSchema } from './sparse/config.js';
 import { SparseAe } from './sparse/model.js';
 import { vaeConfigSchema } from './vae/config.js';
 import { Vae } from './vae/model.js';
-import { cvaeConfigSchema } from './cvae/config.js';
+import { cvaeConfigSchema, upgradeSavedCvaeConfig } from './cvae/config.js';
 import { Cvae } from './cvae/model.js';
 import { aaeConfigSchema } from './aae/config.js';
 import { Aae } from './aae/model.js';
@@ -34,6 +34,8 @@ export interface ModelFamily {
    * contractive and stacked AEs have none: N(0, I) draws mean nothing to their decoders.
    */
   readonly hasPrior: boolean;
+  /** Fills fields that a config saved by an earlier version lacks with the values it trained with. */
+  upgradeSaved(raw: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
 function family<S extends z.ZodType<{ family: string }>>(
@@ -43,8 +45,9 @@ function family<S extends z.ZodType<{ family: string }>>(
   make: (c: z.infer<S>) => AutoencoderModel,
   needsLabels: (raw: Readonly<Record<string, unknown>>) => boolean = () => false,
   hasPrior = false,
+  upgradeSaved: (raw: Readonly<Record<string, unknown>>) => Record<string, unknown> = (raw) => ({ ...raw }),
 ): ModelFamily {
-  return { name, summary, schema, create: (raw) => make(schema.parse(raw)), needsLabels, hasPrior };
+  return { name, summary, schema, create: (raw) => make(schema.parse(raw)), needsLabels, hasPrior, upgradeSaved };
 }
 
 export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
@@ -54,7 +57,7 @@ export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
     family('sparse', 'sparse autoencoder (L1 or KL(ρ‖ρ̂) penalty on the code activations)', sparseConfigSchema, (c) => new SparseAe(c)),
     family('cae', 'contractive autoencoder (λ‖J_f(x)‖_F² penalty; closed form or autodiff Jacobian)', caeConfigSchema, (c) => new Cae(c)),
     family('vae', 'variational autoencoder (Gaussian encoder, Bernoulli/Gaussian decoder, β)', vaeConfigSchema, (c) => new Vae(c), undefined, true),
-    family('cvae', 'conditional VAE (one-hot label joined to the encoder and decoder inputs)', cvaeConfigSchema, (c) => new Cvae(c), () => true, true),
+    family('cvae', 'conditional VAE (one-hot label joined to the encoder and decoder inputs)', cvaeConfigSchema, (c) => new Cvae(c), () => true, true, upgradeSavedCvaeConfig),
     family('aae', 'adversarial autoencoder (normal, mixture or uniform prior; --conditional: class-owned mixture components)', aaeConfigSchema, (c) => new Aae(c), (raw) => raw['conditional'] === true, true),
     family('stacked', 'stacked autoencoder (greedy layer-wise pretraining, optionally denoising; end-to-end fine-tuning; --labels: supervised head vs. from scratch)', stackedConfigSchema, (c) => new StackedAe(c), (raw) => typeof raw['labels'] === 'number' && raw['labels'] > 0),
   ].map((f) => [f.name, f]),

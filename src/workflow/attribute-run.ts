@@ -17,7 +17,7 @@ import { parse } from 'csv-parse/sync';
 import { UsageError } from '../errors.js';
 import { applyAttribute, attributeVector } from '../latent/attribute.js';
 import { gatherRows } from '../latent/code-stats.js';
-import { KnnClassifier } from '../latent/knn.js';
+import { pixelReader } from '../latent/faithfulness.js';
 import { Rng } from '../nn/rng.js';
 import { checkIndex, encodeSplit, openLatent, requireImages, type LatentOptions, type SplitCodes } from './latent-context.js';
 import { writeGrid } from './pictures.js';
@@ -122,9 +122,7 @@ export async function attributeRun(opts: AttributeRunOptions): Promise<Attribute
       const rng = new Rng(`${opts.seed ?? 0}:attribute`);
       const perm = rng.permutation(contrast.length);
       const picked = Array.from(perm.subarray(0, Math.min(measure, contrast.length)), (p) => contrast[p]!);
-      const train = ctx.data.train;
-      const d = layout.channels * layout.height * layout.width;
-      const reader = await KnnClassifier.fit(train.x, train.n, d, train.labels!, train.numClasses ?? Math.max(...train.labels!) + 1, { runtime: opts });
+      const reader = await pixelReader(ctx.data.train, { runtime: opts });
       try {
         const many = applyAttribute(gatherRows(codes.z, codes.k, picked), picked.length, vector, alphas);
         const decoded = await ctx.codec.decode(many, picked.length * alphas.length, labelsOf(picked));

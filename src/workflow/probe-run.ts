@@ -2,7 +2,8 @@
  * `probeRun`: how useful a run's codes are. Test accuracy of a 5-NN classifier and of a
  * linear probe (logistic regression trained by latentkit's own engine) on the codes, next to
  * the same probes on PCA codes with the same k and on raw pixels (latent/probe.ts); for
- * conditional models also the class faithfulness of their samples (latent/faithfulness.ts).
+ * conditional models also the class faithfulness of their samples (latent/faithfulness.ts),
+ * read by an MLP trained on the real training pixels (latent/mlp-reader.ts).
  * The result is kept in `<run>/probe.json` (with the checkpoint's epoch), where the report and
  * `compare` find it, and drawn as bars in `<run>/probe.png`.
  */
@@ -12,7 +13,8 @@ import { z } from 'zod';
 import type { Split } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import type { Codec } from '../latent/codec.js';
-import { classFaithfulness, pixelReader } from '../latent/faithfulness.js';
+import { classFaithfulness } from '../latent/faithfulness.js';
+import { MlpReader } from '../latent/mlp-reader.js';
 import { probeAll, requireLabels, type ProbeReport } from '../latent/probe.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { writeFileAtomic } from '../persist/atomic.js';
@@ -55,7 +57,7 @@ export async function probeCodes(model: AutoencoderModel, codec: Codec, split: S
   const report: ProbeReport = await probeAll(split, async (ds) => (await codec.encode(ds.x, ds.n, ds.labels))['z']!, { runtime });
   let faithfulness: ProbeResult['faithfulness'];
   if (model.numClasses > 0) {
-    const reader = await pixelReader(split.train, { runtime });
+    const reader = await MlpReader.fit(split.train, { runtime });
     try {
       const f = await classFaithfulness(codec, reader, model.numClasses);
       faithfulness = { mean: f.mean, per_class: [...f.perClass] };

@@ -123,7 +123,7 @@ function probeSection(probe: ProbeResult, family: string, svg: string): ReportSe
     },
   ];
   if (probe.faithfulness) {
-    blocks.push({ kind: 'table', title: 'Class faithfulness of samples', columns: ['class', ...probe.faithfulness.per_class.map((_, c) => String(c)), 'mean'], rows: [['read as asked', ...probe.faithfulness.per_class.map(pct), pct(probe.faithfulness.mean)]], caption: 'Share of samples drawn for class c that a 5-NN classifier on the training pixels reads as c.' });
+    blocks.push({ kind: 'table', title: 'Class faithfulness of samples', columns: ['class', ...probe.faithfulness.per_class.map((_, c) => String(c)), 'mean'], rows: [['read as asked', ...probe.faithfulness.per_class.map(pct), pct(probe.faithfulness.mean)]], caption: 'Share of samples drawn for class c that an MLP classifier trained on the real training pixels reads as c.' });
   }
   return { heading: 'Probes', intro: 'How useful the codes are for telling classes apart, next to PCA with the same number of dimensions and the raw pixels.', blocks };
 }

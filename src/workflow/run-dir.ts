@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { MODEL_FAMILIES } from '../models/registry.js';
 import { writeFileAtomic } from '../persist/atomic.js';
 
 export const CONFIG_FILE = 'config.json';
@@ -106,7 +107,8 @@ export function readRunConfig(dir: string): RunConfig {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${path}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
   }
-  return parsed.data;
+  const family = MODEL_FAMILIES.get(parsed.data.model.family);
+  return family ? { ...parsed.data, model: { ...family.upgradeSaved(parsed.data.model), family: parsed.data.model.family } } : parsed.data;
 }
 
 /** Keeps only metrics lines of epochs ≤ `epoch` (used on resume, so the log matches the checkpoint). */

@@ -23,3 +23,11 @@ export const cvaeConfigSchema = z
   .strict();
 
 export type CvaeConfig = Readonly<z.infer<typeof cvaeConfigSchema>>;
+
+/**
+ * A cvae config saved before `labelScale` existed trained with the plain one-hot (s = 1);
+ * reading it with today's default (10) would decode its labels wrongly, so it gets s = 1.
+ */
+export function upgradeSavedCvaeConfig(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return 'labelScale' in raw ? { ...raw } : { ...raw, labelScale: 1 };
+}
