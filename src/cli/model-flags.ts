@@ -5,7 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { ACTIVATIONS } from '../nn/layers.js';
-import { decimal, nonNegativeNumber, oneOf, positiveInt, positiveIntList } from './flags.js';
+import { decimal, nonNegativeNumber, oneOf, positiveInt, positiveIntList, positiveNumber } from './flags.js';
 
 interface ModelFlag {
   readonly flags: string;
@@ -34,6 +34,7 @@ export const MODEL_FLAGS: readonly ModelFlag[] = [
   { flags: '--lambda <x>', key: 'lambda', help: 'sparse/contractive AE: penalty weight λ', parse: decimal },
   { flags: '--rho <x>', key: 'rho', help: 'sparse AE (kl): target mean activation ρ in (0,1)', parse: decimal },
   { flags: '--jacobian <mode>', key: 'jacobian', help: 'CAE: auto, exact (single sigmoid layer) or autodiff', parse: oneOf(['auto', 'exact', 'autodiff'] as const) },
+  { flags: '--label-scale <s>', key: 'labelScale', help: 'CVAE: scale of the one-hot label where it joins the encoder and decoder inputs (default 10)', parse: positiveNumber },
   { flags: '--prior <name>', key: 'prior', help: 'AAE prior: normal, mog or uniform', parse: oneOf(['normal', 'mog', 'uniform'] as const) },
   { flags: '--conditional', key: 'conditional', help: 'AAE: give labels to the discriminator' },
   { flags: '--pretrain-epochs <n>', key: 'pretrainEpochs', help: 'stacked AE: epochs of greedy pretraining per layer', parse: decimal },
