@@ -1,7 +1,7 @@
 /**
- * The O(n²) part of exact t-SNE as a graph: the gradient of KL(P ‖ Q) with respect to the
- * embedding Y and the gradient-descent update with momentum and per-parameter gains, so
- * ONNX Runtime (MLAS, multi-threaded) does the n × n arithmetic.
+ * The O(n²) part of exact t-SNE as a graph: the n × n sums of the gradient of KL(P ‖ Q) with
+ * respect to the embedding Y, so ONNX Runtime (MLAS) does the n × n arithmetic; tsne.ts adds
+ * the sums up into the gradient (O(n)) and takes the step.
  *
  * Gradient (van der Maaten & Hinton 2008, eq. 5), with early exaggeration α:
  *
@@ -21,11 +21,12 @@
  * Blocks and symmetry: P, W and W² are symmetric, so only the upper-triangle blocks
  * (i ≤ j, `blockRows` rows and columns each) are computed. An off-diagonal block serves its
  * rows (PW_ij · Ỹ_j) and, transposed, its columns (Ỹ_iᵀ · PW_ij); partial products are
- * accumulated through Gemm's C input. P is fed as one input per block. Blocks of ~1000 rows keep
- * each block's temporaries (1+d², W, PW, W²: 4 MB each) in the CPU cache instead of
- * streaming 4n² bytes through memory once per op. Single-thread CPU time per iteration at
- * n = 5000, measured on the 2-core dev box: whole matrix ~72 ms, all row blocks of 1000
- * ~65 ms, upper-triangle blocks of 1000 ~48 ms.
+ * accumulated through Gemm's C input. P is fed as one input per block. Blocks of ~500–1000
+ * rows keep each block's temporaries (1+d², W, PW, W²: 1–4 MB each) in the CPU cache instead
+ * of streaming 4n² bytes through memory once per op. Single-thread time per iteration,
+ * measured on the 2-core dev box (shared, so ±30%): n = 5000: whole matrix ~72 ms, all row
+ * blocks of 1000 ~65 ms, upper-triangle blocks of 1000 or 500 ~48–55 ms; n = 2000: blocks of
+ * 500 ~9 ms, of 1000 ~12 ms, whole ~15 ms.
  */
 import type { Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
@@ -66,12 +67,21 @@ export function extractBlock(p: Float32Array, n: number, b: PBlock): Float32Arra
   return out;
 }
 
+/** The t-SNE sums over a set of P blocks: Σ_j PW_ij ỹ_j, Σ_j W²_ij ỹ_j ([n, 3] each) and Σ w_ij. */
+export interface TsneForces {
+  readonly attract: Value;
+  readonly repel: Value;
+  readonly z: Value;
+}
+
 /**
- * ∂C/∂Y [n, 2] of t-SNE at Y [n, 2], with exaggeration `alpha` (a scalar value or number).
- * `p` maps each upper-triangle block of `pBlocks(n, blockRows)` to its value [rows, cols];
- * P must be symmetric with a zero diagonal. Also returns Z = Σ_{i≠j} (1 + ‖y_i − y_j‖²)⁻¹.
+ * The O(n²) sums of the t-SNE gradient at Y [n, 2] over the upper-triangle P blocks `blocks`
+ * (a subset of `pBlocks(n, blockRows)`, each counted with its mirror block): per row i,
+ * attract_i = Σ_j p_ij w_ij [y_j, 1], repel_i = Σ_j w_ij² [y_j, 1], and z = Σ w_ij. Sums over
+ * disjoint subsets add up, so the blocks can be split between programs that run in parallel.
+ * `p` maps each block name to its value [rows, cols]; P must be symmetric, zero on the diagonal.
  */
-export function tsneGradient(y: Value, blockRows: number, p: ReadonlyMap<string, Value>, alpha: op.Operand): { grad: Value; z: Value } {
+export function tsneForces(y: Value, blockRows: number, p: ReadonlyMap<string, Value>, blocks: readonly PBlock[] = pBlocks(y.shape[0] as number, blockRows)): TsneForces {
   const g = y.graph;
   const n = y.shape[0];
   if (typeof n !== 'number' || y.shape[1] !== 2) throw new RangeError(`t-SNE graph: Y must be [n, 2] with static n (got [${y.shape.join(', ')}])`);
@@ -81,10 +91,7 @@ export function tsneGradient(y: Value, blockRows: number, p: ReadonlyMap<string,
   const b = op.concat([op.mul(y, -2), ones, sq], 1);
   const yt = op.concat([y, ones], 1);
   const ranges = blockRanges(n, blockRows);
-  const part = <T>(f: (s: number, e: number) => T): T[] => ranges.map(([s, e]) => f(s, e));
-  const aB = part((s, e) => (ranges.length === 1 ? a : op.slice(a, 0, s, e)));
-  const bB = part((s, e) => (ranges.length === 1 ? b : op.slice(b, 0, s, e)));
-  const ytB = part((s, e) => (ranges.length === 1 ? yt : op.slice(yt, 0, s, e)));
+  const part = (x: Value, k: number): Value => (ranges.length === 1 ? x : op.slice(x, 0, ranges[k]![0], ranges[k]![1]));
   // Per block of rows: Σ_j PW_ij ỹ_j and Σ_j W²_ij ỹ_j, as [rows, 3] (from blocks i ≤ j) and
   // as [3, rows] (from the transposed blocks j < i); accumulated through Gemm's C input.
   const rowA: Array<Value | undefined> = ranges.map(() => undefined);
@@ -103,56 +110,32 @@ export function tsneGradient(y: Value, blockRows: number, p: ReadonlyMap<string,
     return m;
   };
   let z: Value | undefined;
-  for (const blk of pBlocks(n, blockRows)) {
+  for (const blk of blocks) {
     const { i, j } = blk;
     const pij = p.get(blk.name);
     if (!pij) throw new RangeError(`t-SNE graph: missing P block ${blk.name}`);
-    const t = op.gemm(aB[i]!, bB[j]!, undefined, { transB: true }); // 1 + ‖y_i − y_j‖², [rows_i, rows_j]
+    const t = op.gemm(part(a, i), part(b, j), undefined, { transB: true }); // 1 + ‖y_i − y_j‖², [rows_i, rows_j]
     const w = i === j ? op.mul(op.div(1, t), offDiagonal(blk.rows[1] - blk.rows[0])) : op.div(1, t);
     const pw = op.mul(pij, w);
     const w2 = op.mul(w, w);
     const zb = op.reduceSum(w);
     const zb2 = i === j ? zb : op.mul(zb, 2);
     z = z ? op.add(z, zb2) : zb2;
-    rowA[i] = op.gemm(pw, ytB[j]!, rowA[i]);
-    rowR[i] = op.gemm(w2, ytB[j]!, rowR[i]);
+    rowA[i] = op.gemm(pw, part(yt, j), rowA[i]);
+    rowR[i] = op.gemm(w2, part(yt, j), rowR[i]);
     if (i !== j) {
-      colA[j] = op.gemm(ytB[i]!, pw, colA[j], { transA: true });
-      colR[j] = op.gemm(ytB[i]!, w2, colR[j], { transA: true });
+      colA[j] = op.gemm(part(yt, i), pw, colA[j], { transA: true });
+      colR[j] = op.gemm(part(yt, i), w2, colR[j], { transA: true });
     }
   }
   const gather = (rows: Array<Value | undefined>, cols: Array<Value | undefined>): Value => {
-    const xs = rows.map((r, k) => {
-      const c = cols[k];
-      return c ? op.add(r!, op.transpose(c)) : r!;
+    const xs = ranges.map(([s, e], k) => {
+      const r = rows[k];
+      const c = cols[k] && op.transpose(cols[k]);
+      if (r && c) return op.add(r, c);
+      return r ?? c ?? g.constant(new Float32Array((e - s) * 3), [e - s, 3]);
     });
     return xs.length === 1 ? xs[0]! : op.concat(xs, 0);
   };
-  const fa = gather(rowA, colA);
-  const fr = gather(rowR, colR);
-  const term = (f: Value): Value => op.sub(op.mul(op.slice(f, 1, 2, 3), y), op.slice(f, 1, 0, 2));
-  const grad = op.mul(op.sub(op.mul(term(fa), alpha), op.div(term(fr), z!)), 4);
-  return { grad, z: z! };
-}
-
-/** Optimiser state of one t-SNE iteration: positions, update (velocity) and gains, each [n, 2]. */
-export interface TsneState {
-  readonly y: Value;
-  readonly update: Value;
-  readonly gains: Value;
-}
-
-/**
- * One gradient-descent step as in sklearn's `_gradient_descent` (and the reference tsne.m):
- *   gains ← gains + 0.2 where update · grad < 0, else gains · 0.8;  gains ← max(gains, 0.01)
- *   update ← momentum · update − lr · gains ∘ grad;  y ← y + update
- * then y is re-centred (t-SNE is translation invariant; centring keeps ‖y‖² small for the
- * float32 distance Gemm).
- */
-export function tsneStep(s: TsneState, grad: Value, momentum: op.Operand, lr: op.Operand, minGain = 0.01): TsneState {
-  const inc = op.less(op.mul(s.update, grad), 0);
-  const gains = op.clip(op.where(inc, op.add(s.gains, 0.2), op.mul(s.gains, 0.8)), minGain, 3.0e38);
-  const update = op.sub(op.mul(s.update, momentum), op.mul(op.mul(gains, grad), lr));
-  const moved = op.add(s.y, update);
-  return { y: op.sub(moved, op.reduceMean(moved, [0], true)), update, gains };
+  return { attract: gather(rowA, colA), repel: gather(rowR, colR), z: z ?? g.scalar(0) };
 }

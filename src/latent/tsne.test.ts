@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Graph, type Value } from '../graph/graph.js';
 import { Rng } from '../nn/rng.js';
-import { Program, Tensor } from '../runtime/program.js';
+import { gradientFromForces, gradientStep, TsneForceRunner } from './tsne.js';
 import { conditionalAffinities, jointAffinities } from './tsne-affinities.js';
-import { extractBlock, pBlocks, tsneGradient, tsneStep } from './tsne-graph.js';
 
 /** n points in k-D: `clusters` Gaussian blobs (centres N(0, 4²)), unit spread. */
 function blobs(n: number, k: number, clusters: number, seed: number): Float32Array {
@@ -37,17 +35,6 @@ function referenceGradient(p: Float32Array, y: Float32Array, n: number, alpha: n
     }
   }
   return g;
-}
-
-/** Compiles the gradient graph and one optimiser step for n points in blocks of `blockRows`. */
-async function compileGradient(n: number, blockRows: number): Promise<Program> {
-  const g = new Graph();
-  const p = new Map<string, Value>(pBlocks(n, blockRows).map((b) => [b.name, g.input(b.name, [b.rows[1] - b.rows[0], b.cols[1] - b.cols[0]])]));
-  const y = g.input('y', [n, 2]);
-  const alpha = g.input('alpha', []);
-  const { grad, z } = tsneGradient(y, blockRows, p, alpha);
-  const next = tsneStep({ y, update: g.input('update', [n, 2]), gains: g.input('gains', [n, 2]) }, grad, 0.5, 10);
-  return Program.compile('tsne.grad.test', { grad, z, y_next: next.y, update_next: next.update, gains_next: next.gains }, { threads: 1 });
 }
 
 const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
@@ -85,44 +72,37 @@ describe('t-SNE', () => {
     expect(total).toBeCloseTo(1, 5);
   });
 
-  it('one iteration: the graph gradient equals a float64 JS gradient to 1e-5, across P blocks; the step follows the gains rule', async () => {
+  it('one iteration: the gradient from the ONNX programs equals a float64 JS gradient to 1e-5, for any P blocking and split', async () => {
     const n = 40;
     const x = blobs(n, 6, 3, 2);
     const p = jointAffinities(conditionalAffinities(x, n, 6, 10).p, n);
-    const rng = new Rng(3);
-    const y = rng.fillNormal(new Float32Array(n * 2), 0, 3);
-    const update = rng.fillNormal(new Float32Array(n * 2), 0, 0.1);
-    const gains = rng.fillUniform(new Float32Array(n * 2), 0.005, 2);
-    // Blocks of 16 rows: 3 row blocks (16, 16, 8), diagonal and off-diagonal P blocks.
-    for (const blockRows of [16, n]) {
-      const program = await compileGradient(n, blockRows);
-      const feeds: Record<string, Tensor> = {
-        y: new Tensor('float32', y, [n, 2]),
-        update: new Tensor('float32', update, [n, 2]),
-        gains: new Tensor('float32', gains, [n, 2]),
-      };
-      for (const b of pBlocks(n, blockRows)) feeds[b.name] = new Tensor('float32', extractBlock(p, n, b), [b.rows[1] - b.rows[0], b.cols[1] - b.cols[0]]);
+    const y = new Rng(3).fillNormal(new Float32Array(n * 2), 0, 3);
+    // Blocks of 16 rows: 3 row blocks (16, 16, 8), diagonal and off-diagonal P blocks, over 1 or 2 programs.
+    for (const [blockRows, parts] of [[16, 1], [16, 2], [n, 1]] as const) {
+      const runner = await TsneForceRunner.compile(p, n, blockRows, parts);
+      const forces = await runner.forces(y);
+      await runner.release();
       for (const alpha of [1, 12]) {
-        const out = await program.run({ ...feeds, alpha: new Tensor('float32', Float32Array.of(alpha), []) });
-        const got = out['grad']!.data as Float32Array;
+        const got = gradientFromForces(forces, y, alpha);
         const want = referenceGradient(p, y, n, alpha);
         const err = maxAbs(Array.from(got, (v, i) => v - want[i]!));
         expect(err / maxAbs(want)).toBeLessThan(1e-5);
-        // sklearn's update: gains +0.2 where update·grad < 0 else ×0.8 (min 0.01); update = 0.5 u − 10 gains·grad; y += update, re-centred.
-        const yNext = out['y_next']!.data as Float32Array;
-        const moved = new Float64Array(n * 2);
-        for (let i = 0; i < n * 2; i++) {
-          const gi = update[i]! * want[i]! < 0 ? gains[i]! + 0.2 : Math.max(gains[i]! * 0.8, 0.01);
-          expect((out['gains_next']!.data as Float32Array)[i]).toBeCloseTo(gi, 6);
-          moved[i] = y[i]! + 0.5 * update[i]! - 10 * gi * want[i]!;
-        }
-        for (let c = 0; c < 2; c++) {
-          let mean = 0;
-          for (let i = 0; i < n; i++) mean += moved[2 * i + c]! / n;
-          for (let i = 0; i < n; i++) expect(Math.abs(yNext[2 * i + c]! - (moved[2 * i + c]! - mean))).toBeLessThan(1e-4 * maxAbs(moved));
-        }
       }
-      await program.release();
     }
+  });
+
+  it('the step follows the gains rule (+0.2 on a sign change, ×0.8 otherwise, min 0.01), momentum, and re-centres y', () => {
+    const y = Float32Array.of(1, 2, 3, 4);
+    const update = Float64Array.of(1, -1, 1, 0.5);
+    const gains = Float64Array.of(1, 1, 0.01, 2);
+    const grad = Float64Array.of(-1, -1, 1, 0.5);
+    gradientStep({ y, update, gains }, grad, 0.5, 10);
+    expect(Array.from(gains)).toEqual([1.2, 0.8, 0.01, 1.6]);
+    const want = [0.5 - 10 * 1.2 * -1, -0.5 - 10 * 0.8 * -1, 0.5 - 10 * 0.01 * 1, 0.25 - 10 * 1.6 * 0.5];
+    expect(Array.from(update)).toEqual(want);
+    const moved = [1 + want[0]!, 2 + want[1]!, 3 + want[2]!, 4 + want[3]!];
+    const mx = (moved[0]! + moved[2]!) / 2;
+    const my = (moved[1]! + moved[3]!) / 2;
+    Array.from(y).forEach((v, i) => expect(v).toBeCloseTo(moved[i]! - (i % 2 ? my : mx), 5));
   });
 });
