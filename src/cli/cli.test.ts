@@ -222,7 +222,7 @@ describe('train --json', () => {
       expect(summary.test['loss']).toBeCloseTo(summary.test['recon']! + summary.test['kl']!, 3);
 
       // The run directory: exactly these files (no leftover temp files).
-      expect(readdirSync(out).sort()).toEqual(['checkpoint.safetensors', 'config.json', 'metrics.jsonl', 'reconstructions.png', 'samples.png', 'state.json']);
+      expect(readdirSync(out).sort()).toEqual(['checkpoint.safetensors', 'config.json', 'metrics.jsonl', 'probe.json', 'reconstructions.png', 'report.html', 'samples.png', 'state.json']);
       const metrics = readJsonLines(join(out, 'metrics.jsonl'));
       expect(metrics).toHaveLength(2);
       expect(metrics.map((m) => [m['epoch'], m['step']])).toEqual([

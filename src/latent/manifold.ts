@@ -12,10 +12,8 @@
  * Row r of the grid (top to bottom) varies dimension j from high to low, column c varies
  * dimension i from low to high, so the picture reads like a scatter plot of (i, j).
  */
-import * as vega from 'vega';
+import { quantileNormal } from 'vega-statistics';
 import type { CodeStats } from './code-stats.js';
-
-const quantileNormal = (vega as unknown as { quantileNormal: (p: number, mean?: number, std?: number) => number }).quantileNormal;
 
 export type GridSpacing = 'gaussian' | 'range';
 

@@ -68,7 +68,29 @@ export class ConfigError extends Error {
 }
 
 /** Files a run writes; `--force` removes exactly these from an existing run directory. */
-const RUN_FILES = [CONFIG_FILE, METRICS_FILE, PREPROCESS_FILE, 'checkpoint.safetensors', 'state.json', 'reconstructions.png', 'samples.png', 'report.html'];
+const RUN_FILES = [
+  CONFIG_FILE,
+  METRICS_FILE,
+  PREPROCESS_FILE,
+  'checkpoint.safetensors',
+  'state.json',
+  'reconstructions.png',
+  'samples.png',
+  'report.html',
+  // What the latent tools write by default; stale after a new run.
+  'probe.json',
+  'probe.png',
+  'map.png',
+  'manifold.png',
+  'interpolate.png',
+  'traverse.png',
+  'attribute.png',
+  'samples-all.png',
+  'codes-test.npy',
+  'codes-test-labels.npy',
+  'codes-train.npy',
+  'codes-train-labels.npy',
+];
 
 /** Fails unless `dir` may hold a new run: absent, empty, or `force`. Changes nothing. */
 export function checkNewRunDir(dir: string, force: boolean): void {
