@@ -1,7 +1,7 @@
 // 2-D projections behind `latentkit map`, timed on clustered Gaussian codes (10 blobs, centres
 // N(0, 5²), unit spread; no trained model needed):
 //   umap   on 10,000 codes of dimension 10 (project2d, defaults)
-//   tsne   on 5,000 codes of dimension 10 (project2d, defaults: 1000 iterations, perplexity 30)
+//   tsne   on 5,000 codes of dimension 10 (project2d, defaults: 750 iterations, perplexity 30)
 //   tsne   per-iteration ms at n = 2000 and 5000 (60 iterations, after P and compilation)
 //   pca    on 70,000 codes of dimension 20 (project2d)
 // Prints one JSON line per case and a table on stderr.

@@ -31,8 +31,8 @@ function deterministicPart(m: Record<string, unknown>): Record<string, unknown> 
   return rest;
 }
 
-/** Flags of a tiny, deterministic training run. */
-const TINY = ['--limit', '256', '--hidden', '16', '--latent', '2', '--threads', '1', '--quiet'];
+/** Flags of a tiny, deterministic training run (the report is tested in workflow/report-run.browser.test.ts). */
+const TINY = ['--limit', '256', '--hidden', '16', '--latent', '2', '--threads', '1', '--quiet', '--no-report'];
 
 let tmp: string;
 
@@ -87,7 +87,7 @@ describe.concurrent('user errors: exit ≠ 0, one stderr line naming the flag or
     const cwd = freshDir('resume-empty');
     const dir = join(cwd, 'empty');
     mkdirSync(dir);
-    const r = await latentkit(['train', '--resume', dir, '--threads', '1', '--quiet'], cwd);
+    const r = await latentkit(['train', '--resume', dir, '--threads', '1', '--quiet', '--no-report'], cwd);
     expectUserError(r, dir);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -136,7 +136,7 @@ describe('--force', () => {
       expect(existsSync(join(dir, 'checkpoint.safetensors'))).toBe(false);
       expect(existsSync(join(dir, 'state.json'))).toBe(false);
       expect(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'files that are not the run\'s stay').toBe('mine\n');
-      expectUserError(await latentkit(['train', '--resume', dir, '--threads', '1', '--quiet'], cwd), dir);
+      expectUserError(await latentkit(['train', '--resume', dir, '--threads', '1', '--quiet', '--no-report'], cwd), dir);
     },
     TRAIN_TIMEOUT,
   );
@@ -180,7 +180,7 @@ describe('a corrupt checkpoint', () => {
       const ckpt = join(run, 'checkpoint.safetensors');
       apply(ckpt);
       const before = snapshot(run);
-      const r = await latentkit(['train', '--resume', run, '--epochs', '2', '--threads', '1', '--quiet'], cwd);
+      const r = await latentkit(['train', '--resume', run, '--epochs', '2', '--threads', '1', '--quiet', '--no-report'], cwd);
       const line = expectUserError(r, ckpt);
       expect(line).toMatch(pattern);
       expect(snapshot(run), 'the corrupt checkpoint and every other file are left as they were').toEqual(before);
@@ -257,7 +257,7 @@ describe('resume', () => {
       const cwd = freshDir('resume');
       // 1,100 samples in batches of 64: 17 full steps (two chains of 8 steps per call, then one
       // single step) and a partial last batch in every epoch.
-      const common = ['--limit', '1100', '--batch-size', '64', '--hidden', '16', '--latent', '2', '--seed', '3', '--threads', '1', '--quiet'];
+      const common = ['--limit', '1100', '--batch-size', '64', '--hidden', '16', '--latent', '2', '--seed', '3', '--threads', '1', '--quiet', '--no-report'];
       const a = join(cwd, 'a');
       const b = join(cwd, 'b');
       const [ra, rb] = await Promise.all([latentkit(['train', ...common, '--epochs', '2', '--out', a], cwd), latentkit(['train', ...common, '--epochs', '1', '--out', b], cwd)]);
@@ -265,7 +265,7 @@ describe('resume', () => {
       expectOk(rb);
       const afterOne = readJsonLines(join(b, 'metrics.jsonl'));
       expect(afterOne).toHaveLength(1);
-      const rr = await latentkit(['train', '--resume', b, '--epochs', '2', '--threads', '1', '--quiet'], cwd);
+      const rr = await latentkit(['train', '--resume', b, '--epochs', '2', '--threads', '1', '--quiet', '--no-report'], cwd);
       expectOk(rr);
 
       const ma = readJsonLines(join(a, 'metrics.jsonl'));
@@ -290,7 +290,7 @@ describe('resume', () => {
       const run = join(cwd, 'run');
       expectOk(await latentkit(['train', ...TINY, '--epochs', '1', '--out', run], cwd));
       const before = snapshot(run);
-      const r = await latentkit(['train', '--resume', run, '--threads', '1', '--quiet'], cwd);
+      const r = await latentkit(['train', '--resume', run, '--threads', '1', '--quiet', '--no-report'], cwd);
       expectUserError(r, '--epochs');
       expect(snapshot(run)).toEqual(before);
     },

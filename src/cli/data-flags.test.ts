@@ -13,7 +13,7 @@ import { ensureDistBuilt, expectOk, expectUserError, latentkit } from '../test-s
 
 /** Each test spawns the CLI (1–3 s to start on a busy 2-core machine), some several times. */
 const TRAIN_TIMEOUT = 60_000;
-const TINY = ['--hidden', '8', '--latent', '2', '--threads', '1', '--quiet', '--epochs', '1', '--batch-size', '16'];
+const TINY = ['--hidden', '8', '--latent', '2', '--threads', '1', '--quiet', '--epochs', '1', '--batch-size', '16', '--no-report'];
 
 let tmp: string;
 beforeAll(() => {

@@ -57,10 +57,10 @@ const runs = { cvae: join(tmp, 'cvae'), vae: join(tmp, 'vae'), aae: join(tmp, 'a
 
 beforeAll(async () => {
   const common = { train: { epochs: 1, seed: 5 }, threads: 2 } as const;
-  await trainRun({ ...common, model: { family: 'cvae', latent: 2, hidden: [32] }, data: { spec: 'mnist', limit: 512 }, out: runs.cvae });
-  await trainRun({ ...common, model: { family: 'vae', latent: 2, hidden: [16] }, data: { spec: 'mnist', limit: 256 }, out: runs.vae });
-  await trainRun({ ...common, model: { family: 'aae', latent: 2, hidden: [32], prior: 'mog', conditional: true }, data: { spec: 'mnist', limit: 512 }, out: runs.aae });
-  await trainRun({ train: { epochs: 3, seed: 1 }, threads: 2, model: { family: 'ae', latent: 16, hidden: [128] }, data: { spec: 'mnist', limit: 3000 }, out: runs.ae });
+  await trainRun({ report: false,  ...common, model: { family: 'cvae', latent: 2, hidden: [32] }, data: { spec: 'mnist', limit: 512 }, out: runs.cvae });
+  await trainRun({ report: false,  ...common, model: { family: 'vae', latent: 2, hidden: [16] }, data: { spec: 'mnist', limit: 256 }, out: runs.vae });
+  await trainRun({ report: false,  ...common, model: { family: 'aae', latent: 2, hidden: [32], prior: 'mog', conditional: true }, data: { spec: 'mnist', limit: 512 }, out: runs.aae });
+  await trainRun({ report: false,  train: { epochs: 3, seed: 1 }, threads: 2, model: { family: 'ae', latent: 16, hidden: [128] }, data: { spec: 'mnist', limit: 3000 }, out: runs.ae });
 }, 180_000);
 
 /** Decoded samples of a run as written by `sample --npy`. */

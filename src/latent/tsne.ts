@@ -33,7 +33,7 @@ import { extractBlock, type PBlock, pBlocks, tsneForces } from './tsne-graph.js'
 export interface TsneOptions {
   /** Effective number of neighbours (default 30; at most (n − 1)/3 is used). */
   readonly perplexity?: number;
-  /** Gradient-descent iterations in total (default 1000, as sklearn). */
+  /** Gradient-descent iterations in total (default 750: 250 exaggerated + 500, openTSNE's defaults; sklearn runs 1000). */
   readonly iterations?: number;
   /** Factor on P during the first stage (default 12). */
   readonly earlyExaggeration?: number;
@@ -53,7 +53,7 @@ export interface TsneOptions {
 
 export const TSNE_DEFAULTS = {
   perplexity: 30,
-  iterations: 1000,
+  iterations: 750,
   earlyExaggeration: 12,
   exaggerationIterations: 250,
   blockRows: 512,

@@ -14,7 +14,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('export', () => {
   it('encoder.onnx and decoder.onnx run standalone in onnxruntime-node and match the run\'s codec', async () => {
     const dir = join(tmp, 'vae');
-    await trainRun({ model: { family: 'vae', hidden: [32], latent: 3 }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 300 }, out: dir, threads: 1 });
+    await trainRun({ report: false,  model: { family: 'vae', hidden: [32], latent: 3 }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 300 }, out: dir, threads: 1 });
     const { files } = exportRun(dir);
     const meta = JSON.parse(readFileSync(join(dir, 'export', 'model.json'), 'utf8')) as { encoder: { inputs: { name: string }[] }; latentDim: number };
     expect(meta.latentDim).toBe(3);

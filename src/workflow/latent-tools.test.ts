@@ -25,13 +25,13 @@ const DATA = { spec: 'mnist', limit: 3000 };
 const runs = { vae2: join(tmp, 'vae2'), vae8: join(tmp, 'vae8'), ae: join(tmp, 'ae'), unlabelled: join(tmp, 'unlabelled') };
 
 beforeAll(async () => {
-  await trainRun({ model: { family: 'vae', latent: 2 }, train: TRAIN, data: DATA, out: runs.vae2 });
+  await trainRun({ report: false,  model: { family: 'vae', latent: 2 }, train: TRAIN, data: DATA, out: runs.vae2 });
   // β = 4 on 8 dimensions: some dimensions collapse (KL_d ≈ 0), which traversal must rank last.
-  await trainRun({ model: { family: 'vae', latent: 8, beta: 4 }, train: TRAIN, data: DATA, out: runs.vae8 });
-  await trainRun({ model: { family: 'ae', latent: 8 }, train: TRAIN, data: DATA, out: runs.ae });
+  await trainRun({ report: false,  model: { family: 'vae', latent: 8, beta: 4 }, train: TRAIN, data: DATA, out: runs.vae8 });
+  await trainRun({ report: false,  model: { family: 'ae', latent: 8 }, train: TRAIN, data: DATA, out: runs.ae });
   const rows = Array.from({ length: 200 }, (_, i) => Array.from({ length: 16 }, (_, j) => ((i * 7 + j * 3) % 11) / 10).join(','));
   writeFileSync(join(tmp, 'plain.csv'), `${rows.join('\n')}\n`);
-  await trainRun({ model: { family: 'ae', latent: 2, hidden: [8] }, train: { epochs: 1, batchSize: 32 }, data: { spec: join(tmp, 'plain.csv') }, out: runs.unlabelled });
+  await trainRun({ report: false,  model: { family: 'ae', latent: 2, hidden: [8] }, train: { epochs: 1, batchSize: 32 }, data: { spec: join(tmp, 'plain.csv') }, out: runs.unlabelled });
 }, 240_000);
 
 /** Decodes a PNG into a gray matrix (the first channel). */

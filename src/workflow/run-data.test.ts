@@ -137,7 +137,7 @@ describe('trainRun and exportRun with transforms', () => {
   it('train --standardize stores preprocess.json and the split in the run; export writes them into model.json', async () => {
     const p = sortedCsv('train.csv');
     const out = join(root, 'run-train');
-    await trainRun({ model: { family: 'ae', hidden: [4], latent: 2, loss: 'mse', outputActivation: 'linear' }, train: { epochs: 1, batchSize: 16, seed: 4 }, data: { spec: p, standardize: true }, out, threads: 1 });
+    await trainRun({ report: false,  model: { family: 'ae', hidden: [4], latent: 2, loss: 'mse', outputActivation: 'linear' }, train: { epochs: 1, batchSize: 16, seed: 4 }, data: { spec: p, standardize: true }, out, threads: 1 });
     const config = readRunConfig(out);
     expect(config.data).toEqual({ spec: p, standardize: true, splitSeed: 4, testFraction: 0.1 });
     expect(existsSync(join(out, PREPROCESS_FILE))).toBe(true);
@@ -155,7 +155,7 @@ describe('trainRun and exportRun with transforms', () => {
     const bad = join(root, 'ragged.csv');
     writeFileSync(bad, '1,2\n3\n');
     const out = join(root, 'run-bad');
-    await expect(trainRun({ train: { epochs: 1 }, data: { spec: bad }, out, threads: 1 })).rejects.toThrow(`${bad}:2: expected 2 columns, found 1`);
+    await expect(trainRun({ report: false,  train: { epochs: 1 }, data: { spec: bad }, out, threads: 1 })).rejects.toThrow(`${bad}:2: expected 2 columns, found 1`);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -119,10 +119,10 @@ describe('aae config', () => {
     const csv = join(tmp, 'nolabels.csv');
     writeFileSync(csv, `a,b,c,d\n${Array.from({ length: 80 }, (_, i) => [i % 2, (i % 3) / 2, 0.5, (i % 5) / 4].join(',')).join('\n')}\n`);
     const opts = { data: { spec: csv }, train: { epochs: 1, batchSize: 16 }, threads: 1 };
-    await expect(trainRun({ ...opts, model: { family: 'aae', prior: 'mog', conditional: true, latent: 2, hidden: [4] }, out: join(tmp, 'cond') })).rejects.toThrow(
+    await expect(trainRun({ report: false,  ...opts, model: { family: 'aae', prior: 'mog', conditional: true, latent: 2, hidden: [4] }, out: join(tmp, 'cond') })).rejects.toThrow(
       /--model aae --conditional needs labels, but .*nolabels\.csv.* has none/,
     );
-    const summary = await trainRun({ ...opts, model: { family: 'aae', latent: 2, hidden: [4], discHidden: [4] }, out: join(tmp, 'plain') });
+    const summary = await trainRun({ report: false,  ...opts, model: { family: 'aae', latent: 2, hidden: [4], discHidden: [4] }, out: join(tmp, 'plain') });
     expect(Object.keys(summary.train).sort()).toEqual(['disc_acc', 'disc_loss', 'gen_loss', 'loss', 'mse', 'recon']);
     for (const v of Object.values(summary.test)) expect(Number.isFinite(v)).toBe(true);
   }, 60_000);

@@ -63,14 +63,14 @@ describe('cvae', () => {
     const labelled = join(tmp, 'labels.csv');
     writeFileSync(labelled, `label,a,b,c,d\n${rows(true)}\n`);
     const base = { train: { epochs: 1, batchSize: 16 }, threads: 1 };
-    await expect(trainRun({ ...base, model: { family: 'cvae', latent: 2, hidden: [4] }, data: { spec: unlabelled }, out: join(tmp, 'a') })).rejects.toThrow(
+    await expect(trainRun({ report: false,  ...base, model: { family: 'cvae', latent: 2, hidden: [4] }, data: { spec: unlabelled }, out: join(tmp, 'a') })).rejects.toThrow(
       /--model cvae needs labels, but .*nolabels\.csv.* has none \(for CSV, add a "label" column\)/,
     );
-    await expect(trainRun({ ...base, model: { family: 'cvae', latent: 2, hidden: [4], numClasses: 2 }, data: { spec: labelled }, out: join(tmp, 'b') })).rejects.toThrow(
+    await expect(trainRun({ report: false,  ...base, model: { family: 'cvae', latent: 2, hidden: [4], numClasses: 2 }, data: { spec: labelled }, out: join(tmp, 'b') })).rejects.toThrow(
       /label 2 of row \d+ is out of range \[0, 2\)/,
     );
     // With numClasses from the data (3) the same file trains.
-    const summary = await trainRun({ ...base, model: { family: 'cvae', latent: 2, hidden: [4] }, data: { spec: labelled }, out: join(tmp, 'c') });
+    const summary = await trainRun({ report: false,  ...base, model: { family: 'cvae', latent: 2, hidden: [4] }, data: { spec: labelled }, out: join(tmp, 'c') });
     expect(summary.model).toBe('cvae');
     expect(Number.isFinite(summary.test['loss']!)).toBe(true);
   }, 60_000);

@@ -89,7 +89,7 @@ describe('stacked', () => {
     const out = join(tmp, 'property');
     const notes: string[] = [];
     const model = { family: 'stacked', hidden: [256, 256], latent: 64, activation: 'sigmoid', denoise: 0.3, pretrainEpochs: 5, labels: 300, headEpochs: 50 };
-    const summary = await trainRun({ model, train: { epochs: 2, batchSize: 64 }, data: { spec: 'mnist' }, out, threads: 2, onNote: (l) => notes.push(l) });
+    const summary = await trainRun({ report: false,  model, train: { epochs: 2, batchSize: 64 }, data: { spec: 'mnist' }, out, threads: 2, onNote: (l) => notes.push(l) });
     expect(notes.filter((l) => l.startsWith('pretraining layer')).length).toBe(3 * 5);
     const gaps = [summary.test['head_accuracy']! - summary.test['scratch_accuracy']!];
     // A second labelled subset, from the run's trained encoder.
@@ -109,18 +109,18 @@ describe('stacked', () => {
     const data = { spec: 'mnist', limit: 600 };
     const notesOf = (ls: string[]) => (l: string) => ls.push(l);
     const fresh: string[] = [];
-    const first = await trainRun({ model, train: { epochs: 1 }, data, out: join(tmp, 'a'), threads: 2, onNote: notesOf(fresh) });
+    const first = await trainRun({ report: false,  model, train: { epochs: 1 }, data, out: join(tmp, 'a'), threads: 2, onNote: notesOf(fresh) });
     expect(fresh.some((l) => l.startsWith('pretraining layer 1/2'))).toBe(true);
     for (const t of ['loss', 'recon', 'mse', 'head_accuracy', 'scratch_accuracy']) expect(Number.isFinite(first.test[t]), t).toBe(true);
     expect(Object.keys(first.train).sort()).toEqual(['loss', 'mse', 'recon']);
     const config = JSON.parse(readFileSync(join(tmp, 'a', 'config.json'), 'utf8')) as { model: Record<string, unknown> };
     expect(config.model).toMatchObject({ family: 'stacked', labels: 100, numClasses: 10, pretrainEpochs: 1 });
     const resumed: string[] = [];
-    const second = await trainRun({ resume: join(tmp, 'a'), train: { epochs: 2 }, threads: 2, onNote: notesOf(resumed) });
+    const second = await trainRun({ report: false,  resume: join(tmp, 'a'), train: { epochs: 2 }, threads: 2, onNote: notesOf(resumed) });
     expect(resumed.filter((l) => l.startsWith('pretraining'))).toEqual([]);
     expect(second.epochs).toBe(2);
     // Bit for bit like an uninterrupted two-epoch run.
-    const straight = await trainRun({ model, train: { epochs: 2 }, data, out: join(tmp, 'b'), threads: 2 });
+    const straight = await trainRun({ report: false,  model, train: { epochs: 2 }, data, out: join(tmp, 'b'), threads: 2 });
     expect(second.test).toEqual(straight.test);
     expect(readFileSync(join(tmp, 'a', 'checkpoint.safetensors')).equals(readFileSync(join(tmp, 'b', 'checkpoint.safetensors')))).toBe(true);
   }, 60_000);
@@ -128,9 +128,9 @@ describe('stacked', () => {
   it('asking for labels the data does not have, or more than it has, is a one-line usage error', async () => {
     const csv = join(tmp, 'nolabels.csv');
     writeFileSync(csv, Array.from({ length: 40 }, (_, i) => [i % 3, (i * 7) % 5, 1, 0].map((v) => v / 5).join(',')).join('\n'));
-    const missing = trainRun({ model: { family: 'stacked', hidden: [4], latent: 2, labels: 10 }, train: { epochs: 1 }, data: { spec: csv }, out: join(tmp, 'c'), threads: 1 });
+    const missing = trainRun({ report: false,  model: { family: 'stacked', hidden: [4], latent: 2, labels: 10 }, train: { epochs: 1 }, data: { spec: csv }, out: join(tmp, 'c'), threads: 1 });
     await expect(missing).rejects.toThrow(/^--model stacked --labels \d+ needs labels, but .* has none/);
-    const tooMany = trainRun({ model: { family: 'stacked', hidden: [8], latent: 2, labels: 500 }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 200 }, out: join(tmp, 'd'), threads: 1 });
+    const tooMany = trainRun({ report: false,  model: { family: 'stacked', hidden: [8], latent: 2, labels: 500 }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 200 }, out: join(tmp, 'd'), threads: 1 });
     await expect(tooMany).rejects.toThrow('--labels 500 is more than the 200 training samples');
     // The head is scored on the test split, whose labels the workflow does not check for an AE.
     const headConfig = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [4], latent: 2, labels: 10, numClasses: 10 });
