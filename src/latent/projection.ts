@@ -14,9 +14,14 @@
  *
  * Caps (`maxPoints`, defaults in `DEFAULT_MAX_POINTS`): with more rows than the cap, a
  * seeded uniform random subset of `maxPoints` rows is projected (indices ascending).
- * Defaults: identity and PCA no cap (70k codes take ~1 s); UMAP 20,000 (umap-js's k-NN and
- * layout are JS: ~40 s at 10k, 10-D); t-SNE 5,000 (exact O(n²): ~35 s with 1000 iterations
- * here, and 1000 × n² grows fast). Same seed → identical output on the same machine.
+ * Defaults, with times from bench/projection.mjs on the shared 2-core dev box (load 5–8 from
+ * other jobs, so an idle machine is faster):
+ * - identity, PCA: no cap (PCA of 70k codes of dimension 20: 0.1 s);
+ * - UMAP: 20,000 (10k codes of dimension 10: 26 s, of which k-NN 1.7 s, umap-js's fuzzy
+ *   graph 8 s, 200 layout epochs 17 s; both JS stages grow ~linearly);
+ * - t-SNE: 5,000 (exact, O(n²) per iteration: 5k codes, 750 iterations: 56 s, of which P 3 s;
+ *   ~70 ms per iteration at 5k, ~10 ms at 2k).
+ * Same seed → identical output on the same machine (and the same `threads`).
  */
 import type { Dataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
