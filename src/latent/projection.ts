@@ -10,15 +10,15 @@
  * - `umap`: umap-js, seeded (umap.ts).
  * - `tsne`: exact t-SNE with the gradient steps in ONNX Runtime (tsne.ts).
  * - `auto`: identity for k ≤ 2, UMAP for k > 2 (UMAP keeps both local neighbourhoods and more
- *   of the global layout than t-SNE, and scales to 10k+ codes in under a minute here).
+ *   of the global layout than t-SNE, and projects twice as many codes as t-SNE within a minute here).
  *
  * Caps (`maxPoints`, defaults in `DEFAULT_MAX_POINTS`): with more rows than the cap, a
  * seeded uniform random subset of `maxPoints` rows is projected (indices ascending).
  * Defaults, with times from bench/projection.mjs on the shared 2-core dev box (load 5–8 from
  * other jobs, so an idle machine is faster):
  * - identity, PCA: no cap (PCA of 70k codes of dimension 20: 0.1 s);
- * - UMAP: 20,000 (10k codes of dimension 10: 26 s, of which k-NN 1.7 s, umap-js's fuzzy
- *   graph 8 s, 200 layout epochs 17 s; both JS stages grow ~linearly);
+ * - UMAP: 10,000 (10k codes of dimension 10: 26 s, of which k-NN 1.7 s, umap-js's fuzzy
+ *   graph 8 s, 200 layout epochs 17 s; 20k codes took 92 s: k-NN 11 s, graph 27 s, layout 54 s);
  * - t-SNE: 5,000 (exact, O(n²) per iteration: 5k codes, 750 iterations: 56 s, of which P 3 s;
  *   ~70 ms per iteration at 5k, ~10 ms at 2k).
  * Same seed → identical output on the same machine (and the same `threads`).
@@ -59,7 +59,7 @@ export interface Projection {
 export const DEFAULT_MAX_POINTS: Readonly<Record<Projection['method'], number>> = {
   identity: Infinity,
   pca: Infinity,
-  umap: 20_000,
+  umap: 10_000,
   tsne: 5_000,
 };
 
