@@ -144,7 +144,7 @@ export function mapCommand(): Command {
       .option('--method <name>', `${PROJECTION_METHODS.join(', ')} (default auto: as-is for 2-D codes, else umap)`, oneOf(PROJECTION_METHODS))
       .option('--split <name>', 'test or train (default test)', oneOf(['test', 'train'] as const))
       .option('--images', 'draw small thumbnails at their codes instead of dots')
-      .option('--max-points <n>', 'project at most n codes, a seeded random subset (default: umap 20000, tsne 5000, others all)', positiveInt)
+      .option('--max-points <n>', 'project at most n codes, a seeded random subset (default: umap 10000, tsne 5000, others all)', positiveInt)
       .option('--seed <n>', 'seed of the projection and the subset (default 0)', nonNegativeInt)
       .option('--out <file>', 'PNG to write (default <run>/map.png)'),
     async (dir, f) => {

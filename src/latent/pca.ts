@@ -2,17 +2,18 @@
  * Principal component analysis, the linear baseline for every autoencoder.
  *
  * The covariance C = (1/n) Σ (x − μ)(x − μ)ᵀ is accumulated batch by batch as XᵀX with one
- * ONNX Gemm per batch (fast for 60k × 784), then C = XᵀX/n − μμᵀ is eigendecomposed with
- * ml-matrix (symmetric: Householder tridiagonalisation + QL). The top-k eigenvectors are
+ * ONNX Gemm per batch (fast for 60k × 784), then the top-k eigenpairs of C = XᵀX/n − μμᵀ
+ * are found by the Lanczos process (top-eigen.ts; ml-matrix's full symmetric decomposition when
+ * k is a large share of D). The top-k eigenvectors are
  * the components; a code is W(x − μ) and a reconstruction μ + Wᵀ code, which is the best
  * rank-k linear reconstruction in squared error (Eckart–Young).
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Dataset } from '../data/dataset.js';
 import { sampleSize } from '../data/dataset.js';
 import { Graph } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+import { topEigen } from './top-eigen.js';
 
 export class Pca {
   private constructor(
@@ -50,24 +51,14 @@ export class Pca {
       await program.release();
     }
     for (let i = 0; i < d; i++) mean[i]! /= data.n;
-    const cov = new Matrix(d, d);
+    const cov = new Float64Array(d * d);
     let trace = 0;
     for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) cov.set(i, j, gram[i * d + j]! / data.n - mean[i]! * mean[j]!);
-      trace += cov.get(i, i);
+      for (let j = 0; j < d; j++) cov[i * d + j] = gram[i * d + j]! / data.n - mean[i]! * mean[j]!;
+      trace += cov[i * d + i]!;
     }
-    const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
-    const values = evd.realEigenvalues;
-    const vectors = evd.eigenvectorMatrix;
-    const order = values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
-    const components = new Float64Array(k * d);
-    const variances = new Float64Array(k);
-    for (let c = 0; c < k; c++) {
-      const [v, col] = order[c]!;
-      variances[c] = Math.max(0, v);
-      for (let i = 0; i < d; i++) components[c * d + i] = vectors.get(i, col);
-    }
-    return new Pca(mean, components, variances, trace, k, d);
+    const { values, vectors } = topEigen(cov, d, k);
+    return new Pca(mean, vectors, Float64Array.from(values, (v) => Math.max(0, v)), trace, k, d);
   }
 
   /** Fraction of the total variance the k components explain. */
