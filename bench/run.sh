@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run bench: installs the benchmark peers from Debian if missing (needs root; dev machines
-# only, never a user requirement), builds latentkit, then runs the side-by-side VAE benchmark.
+# only, never a user requirement), builds latentkit, then runs the side-by-side VAE benchmark and
+# the speed figures of the latent toolkit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -15,3 +16,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 npx tsc -p tsconfig.json
 node bench/vae.mjs "$@"
+# The latent toolkit: embed, report, probe, map; projections; data loading (issue 6 targets).
+node bench/latent-speed.mjs
+node bench/projection.mjs
+node bench/data-load.mjs
