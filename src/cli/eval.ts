@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { evalRun } from '../workflow/eval-run.js';
 import { nonNegativeInt, positiveInt } from './flags.js';
+import { probeLines } from './latent-commands.js';
 
 export function evalCommand(): Command {
   return new Command('eval')
@@ -42,11 +43,6 @@ export function evalCommand(): Command {
       }
       process.stdout.write(`${summary.model} ${summary.run} on ${summary.data} test (${summary.samples} samples)\n`);
       for (const [k, v] of Object.entries(summary.test)) process.stdout.write(`  ${k.padEnd(18)} ${Number.isInteger(v) ? v : v.toFixed(4)}\n`);
-      const p = summary.probe;
-      if (p) {
-        const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
-        process.stdout.write(`probe accuracy (5-NN / linear): codes ${pct(p.codes.knn)} / ${pct(p.codes.linear)}, PCA k=${p.k} ${pct(p.pca.knn)} / ${pct(p.pca.linear)}, pixels ${pct(p.pixels.knn)} / ${pct(p.pixels.linear)}\n`);
-        if (p.faithfulness) process.stdout.write(`class faithfulness of samples: ${pct(p.faithfulness.mean)}\n`);
-      }
+      if (summary.probe) process.stdout.write(`probe accuracy on the test split\n${probeLines(summary.probe).map((l) => `  ${l}\n`).join('')}`);
     });
 }

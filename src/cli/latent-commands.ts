@@ -10,7 +10,7 @@ import { embedRun } from '../workflow/embed-run.js';
 import { interpolateRun } from '../workflow/interpolate-run.js';
 import { manifoldRun } from '../workflow/manifold-run.js';
 import { mapRun } from '../workflow/map-run.js';
-import { probeRun } from '../workflow/probe-run.js';
+import { probeRun, type ProbeResult } from '../workflow/probe-run.js';
 import { reportRun } from '../workflow/report-run.js';
 import { compareRun } from '../workflow/compare-run.js';
 import { PROJECTION_METHODS, type ProjectionMethod } from '../latent/projection.js';
@@ -161,6 +161,15 @@ export function mapCommand(): Command {
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
+/** The probe accuracies as a small table (for `probe` and `eval`). */
+export function probeLines(p: ProbeResult): string[] {
+  return [
+    `${'features'.padEnd(22)} ${'5-NN'.padStart(7)} ${'linear'.padStart(7)}`,
+    ...([[`codes (k=${p.k})`, p.codes], [`PCA (k=${p.k})`, p.pca], ['raw pixels', p.pixels]] as const).map(([name, v]) => `${name.padEnd(22)} ${pct(v.knn).padStart(7)} ${pct(v.linear).padStart(7)}`),
+    ...(p.faithfulness ? [`class faithfulness of samples: ${pct(p.faithfulness.mean)} (worst class ${pct(Math.min(...p.faithfulness.per_class))})`] : []),
+  ];
+}
+
 export function probeCommand(): Command {
   type F = { out?: string; threads?: number; json?: boolean };
   return latentCommand<F, Awaited<ReturnType<typeof probeRun>>>(
@@ -168,11 +177,7 @@ export function probeCommand(): Command {
       .description('test accuracy of a 5-NN and a linear probe on the codes, next to PCA with the same k and raw pixels (and class faithfulness for conditional models)')
       .option('--out <file>', 'PNG of the accuracies (default <run>/probe.png)'),
     (dir, f) => probeRun({ dir, out: f.out, threads: f.threads }),
-    (s) => [
-      `${'features'.padEnd(22)} ${'5-NN'.padStart(7)} ${'linear'.padStart(7)}`,
-      ...([[`codes (k=${s.k})`, s.codes], [`PCA (k=${s.k})`, s.pca], ['raw pixels', s.pixels]] as const).map(([name, v]) => `${name.padEnd(22)} ${pct(v.knn).padStart(7)} ${pct(v.linear).padStart(7)}`),
-      ...(s.faithfulness ? [`class faithfulness of samples: ${pct(s.faithfulness.mean)} (worst class ${pct(Math.min(...s.faithfulness.per_class))})`] : []),
-    ],
+    probeLines,
   );
 }
 

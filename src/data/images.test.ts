@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from './errors.js';
 import { listImageFolder, loadImageFolder } from './images.js';
 import { loadData } from './load.js';
+import { expectOneLineError } from '../test-support/expect-error.js';
 
 const root = mkdtempSync(join(tmpdir(), 'latentkit-images-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,17 +32,7 @@ let folderCount = 0;
 const folder = (): string => join(root, `f${folderCount++}`);
 
 function expectDataError(fn: () => unknown, message: string | RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  const msg = (caught as Error).message;
-  expect(msg.includes('\n'), 'one line').toBe(false);
-  if (typeof message === 'string') expect(msg).toBe(message);
-  else expect(msg).toMatch(message);
+  expectOneLineError(fn, DataError, message);
 }
 
 describe('image folders', () => {

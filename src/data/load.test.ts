@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset } from './dataset.js';
 import { DataError, loadData, subset, takeRows, validateFinite } from './load.js';
 import { splitTail } from './ops.js';
+import { expectOneLineError } from '../test-support/expect-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latentkit-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,15 +23,7 @@ function idx(dims: number[], data: number[]): Uint8Array {
 }
 
 function expectDataError(fn: () => unknown, message: string | RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  if (typeof message === 'string') expect((caught as Error).message).toBe(message);
-  else expect((caught as Error).message).toMatch(message);
+  expectOneLineError(fn, DataError, message);
 }
 
 describe('loadData', () => {

@@ -8,6 +8,7 @@ import { exportRun } from './export-run.js';
 import { describePreprocess, loadRunData, readRunPreprocess, writeRunPreprocess } from './run-data.js';
 import { ConfigError, PREPROCESS_FILE, readRunConfig } from './run-dir.js';
 import { trainRun } from './train-run.js';
+import { expectOneLineError } from '../test-support/expect-error.js';
 
 const root = mkdtempSync(join(tmpdir(), 'latentkit-run-data-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -22,17 +23,7 @@ function sortedCsv(name = 'sorted.csv'): string {
 
 const bits = (x: Float32Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
 
-function expectError(fn: () => unknown, cls: new (...a: never[]) => Error, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(cls);
-  expect((caught as Error).message.includes('\n')).toBe(false);
-  expect((caught as Error).message).toMatch(message);
-}
+const expectError = expectOneLineError;
 
 describe('loadRunData', () => {
   it('a new run records its split seed and test fraction; reloading with them gives the same split', () => {

@@ -4,7 +4,7 @@
  * statistics stored in the run directory). `train` fits the statistics; `eval`, the latent
  * tools and `export` re-apply them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Dataset, Split } from '../data/dataset.js';
@@ -13,7 +13,7 @@ import { loadDataWithSource, SINGLE_FILE_TEST_FRACTION } from '../data/load.js';
 import { applyStandardize, binarizeStatic, BINARIZE_THRESHOLD, fitStandardize, STD_FLOOR, type StandardizeStats } from '../data/transforms.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../persist/atomic.js';
-import { ConfigError, type DataSettings, PREPROCESS_FILE } from './run-dir.js';
+import { ConfigError, type DataSettings, PREPROCESS_FILE, readJsonFile } from './run-dir.js';
 
 /** The transforms of a run's data, with their statistics. */
 export interface Preprocess {
@@ -157,13 +157,7 @@ export function readRunPreprocess(dir: string, settings: DataSettings): Preproce
 function readStandardize(dir: string): StandardizeStats {
   const path = join(dir, PREPROCESS_FILE);
   if (!existsSync(path)) throw new ConfigError(`${dir}: the run standardises its data but ${PREPROCESS_FILE} with the statistics is missing; retrain the run`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = preprocessFileSchema.safeParse(raw);
+  const parsed = preprocessFileSchema.safeParse(readJsonFile(path));
   const s = parsed.success ? parsed.data.standardize : undefined;
   if (!parsed.success || s === undefined || s.mean.length !== s.features || s.std.length !== s.features) {
     throw new ConfigError(`${path}: expected {"standardize": {"features": d, "mean": [d numbers], "std": [d positive numbers]}}`);

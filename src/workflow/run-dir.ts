@@ -115,15 +115,19 @@ export function writeRunConfig(dir: string, config: RunConfig): void {
   writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
 }
 
-export function readRunConfig(dir: string): RunConfig {
-  const path = join(dir, CONFIG_FILE);
-  if (!existsSync(path)) throw new UsageError(`${dir} is not a latentkit run directory (no ${CONFIG_FILE})`);
-  let raw: unknown;
+/** The parsed JSON of a run file; a syntax error is a one-line ConfigError naming the file. */
+export function readJsonFile(path: string): unknown {
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new ConfigError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+export function readRunConfig(dir: string): RunConfig {
+  const path = join(dir, CONFIG_FILE);
+  if (!existsSync(path)) throw new UsageError(`${dir} is not a latentkit run directory (no ${CONFIG_FILE})`);
+  const raw = readJsonFile(path);
   const parsed = runConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

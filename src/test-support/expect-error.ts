@@ -1,0 +1,19 @@
+/**
+ * Asserts that `fn` throws an error of class `cls` whose message is one line and matches
+ * `message` (a RegExp, or a string that must equal the message). Test-only.
+ */
+import { expect } from 'vitest';
+
+export function expectOneLineError(fn: () => unknown, cls: new (...a: never[]) => Error, message: string | RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(cls);
+  const msg = (caught as Error).message;
+  expect(msg.includes('\n'), `one line: ${msg}`).toBe(false);
+  if (typeof message === 'string') expect(msg).toBe(message);
+  else expect(msg).toMatch(message);
+}
