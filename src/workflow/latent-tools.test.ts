@@ -15,6 +15,8 @@ import { embedRun } from './embed-run.js';
 import { interpolateRun } from './interpolate-run.js';
 import { loadRun, openCodec } from './load-run.js';
 import { manifoldRun } from './manifold-run.js';
+import { mapRun } from './map-run.js';
+import { probeRun } from './probe-run.js';
 import { trainRun } from './train-run.js';
 import { traverseRun } from './traverse-run.js';
 
@@ -141,7 +143,11 @@ describe('latent tools on trained runs', () => {
     await expect(manifoldRun({ dir: runs.ae, dims: [3, 3] })).rejects.toThrow(/--dims must name two different dimensions \(got 3,3\)/);
     await expect(attributeRun({ dir: runs.ae, with: 'label=12' })).rejects.toThrow(/--with label=12: no test sample has this attribute/);
     await expect(traverseRun({ dir: runs.ae, around: 5000 })).rejects.toThrow(/--around 5000 is out of range/);
+    await expect(mapRun({ dir: runs.ae, method: 'spectral' as never })).rejects.toThrow(/^--method must be one of auto, pca, umap, tsne \(got spectral\)$/);
+    const unlabelled = dirHash(runs.unlabelled);
     await expect(attributeRun({ dir: runs.unlabelled, with: 'label=1' })).rejects.toThrow(/has no labels/);
+    await expect(probeRun({ dir: runs.unlabelled })).rejects.toThrow(/^probe needs labelled data, but .*plain\.csv.* has no labels/);
     expect(dirHash(runs.ae)).toBe(before);
+    expect(dirHash(runs.unlabelled)).toBe(unlabelled);
   }, 60_000);
 });
