@@ -18,7 +18,8 @@
 // Prints a markdown table (stdout) and writes the raw numbers to bench/out/probe-table.json.
 // Usage: npx tsc -p tsconfig.json && node bench/probe-table.mjs [--epochs 10] [--families ae,vae]
 //        [--ks 2,10] [--limit N (train rows)] [--threads 2] [--out bench/out/probe-table.json]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//        node bench/probe-table.mjs --render bench/out/probe-table.json   (reprint a saved table)
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,8 +38,14 @@ const { values: v } = parseArgs({
     limit: { type: 'string' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     out: { type: 'string', default: join(dirname(new URL(import.meta.url).pathname), 'out', 'probe-table.json') },
+    render: { type: 'string' },
   },
 });
+if (v.render !== undefined) {
+  // --render FILE: print the table of a saved JSON (no training).
+  process.stdout.write(table(JSON.parse(readFileSync(v.render, 'utf8'))));
+  process.exit(0);
+}
 const EPOCHS = Number(v.epochs);
 const KS = v.ks.split(',').map(Number);
 const LIMIT = v.limit === undefined ? undefined : Number(v.limit);
@@ -58,7 +65,8 @@ log(`fashion-mnist: ${train.n} train, ${test.n} test rows, ${D} pixels, ${numCla
 
 const tStart = performance.now();
 const tmp = mkdtempSync(join(os.tmpdir(), 'latentkit-probe-table-'));
-const result = { date: new Date().toISOString(), epochs: EPOCHS, ks: KS, limit: LIMIT ?? null, train_rows: train.n, test_rows: test.n, threads: THREADS, host: { cpus: os.cpus().length, loadavg: os.loadavg() }, pixels: null, pca: {}, families: {} };
+const command = `node bench/probe-table.mjs ${process.argv.slice(2).join(' ')}`.trim();
+const result = { date: new Date().toISOString(), command, epochs: EPOCHS, ks: KS, limit: LIMIT ?? null, train_rows: train.n, test_rows: test.n, threads: THREADS, host: { cpus: os.cpus().length, loadavg: os.loadavg() }, pixels: null, pca: {}, families: {} };
 
 try {
   // Raw pixels, once.
@@ -149,12 +157,13 @@ function table(r) {
   const faithful = Object.entries(r.families).flatMap(([family, byK]) => r.ks.filter((k) => byK[k]?.faithfulness).map((k) => `${family} k=${k} ${pct(byK[k].faithfulness.mean)}`));
   const notes = [
     '',
+    `\`${r.command ?? `node bench/probe-table.mjs --epochs ${r.epochs}${r.limit ? ` --limit ${r.limit}` : ''}`}\` (${r.date.slice(0, 10)}, wall time ${(r.wall_seconds / 60).toFixed(0)} min).`,
     `Fashion-MNIST, ${r.train_rows} train / ${r.test_rows} test rows; test accuracy of a 5-NN vote and of a linear probe (logistic regression, standardised codes) trained on the train codes; MSE = test reconstruction MSE per pixel (PCA: with k components).`,
     `Each family: its defaults except latent = k, ${r.epochs} epochs, batch 128, Adam 1e-3, seed 0 (stacked: plus its default greedy pretraining, 5 epochs per layer). Codes: z (μ for vae/cvae; cvae's encoder also reads the label).`,
     `s/run = wall seconds of trainRun (k=${r.ks.join(' / k=')}), ${r.threads} threads on a shared ${r.host.cpus}-core machine (load average ${r.host.loadavg[0].toFixed(1)} at the start).`,
   ];
   if (Object.values(r.families).some((byK) => r.ks.some((k) => byK[k]?.label_blind))) {
-    notes.push("¹ Encoded with each row's true label: the conditional encoder q(z | x, y) reads the label, so the probe can read it back from the code; not comparable with the unconditional rows.");
+    notes.push("¹ Encoded with each row's true label, q(z | x, y). The decoder is handed the class, so training pushes the class out of z (z keeps the style); low accuracy here is the intended outcome, not comparable with the unconditional rows.");
     notes.push('² The same run, every train and test row encoded as class 0: what the code holds of the class when it is not given the label.');
   }
   if (faithful.length) notes.push(`cvae class faithfulness (share of samples of class c read as c by an MLP trained on the real pixels): ${faithful.join(', ')}.`);
