@@ -23,8 +23,14 @@ import { traversePicture } from './traverse-run.js';
 
 export const REPORT_FILE = 'report.html';
 
-/** Test codes drawn on the report's map at most (a seeded subset beyond that): UMAP of 2,000 codes takes ~3 s here. */
-export const REPORT_MAP_POINTS = 2000;
+/**
+ * The report's map: at most this many test codes (a seeded subset beyond that), and for wide
+ * latents UMAP with 200 optimisation epochs (umap-learn's default for large data; umap-js
+ * would run 500 at this size). That keeps the whole report under 5 s here; `latentkit map`
+ * draws the full picture.
+ */
+export const REPORT_MAP_POINTS = 1500;
+export const REPORT_UMAP_EPOCHS = 200;
 
 export interface ReportRunOptions extends LatentOptions {
   /** HTML path; default `<run>/report.html`. */
@@ -85,7 +91,7 @@ function finalMetricsTable(last: MetricsLine | undefined): ReportBlock[] {
 
 async function latentSection(ctx: LatentContext, codes: SplitCodes, seed: number, runtime: RuntimeOptions): Promise<ReportSection> {
   const blocks: ReportBlock[] = [];
-  const projection = await project2d(codes.z, codes.n, codes.k, { seed, maxPoints: REPORT_MAP_POINTS, runtime });
+  const projection = await project2d(codes.z, codes.n, codes.k, { seed, maxPoints: REPORT_MAP_POINTS, umapEpochs: REPORT_UMAP_EPOCHS, runtime });
   const how = projection.method === 'identity' ? 'as they are' : `projected from ${codes.k}-D by ${projection.method}`;
   blocks.push({ kind: 'svg', title: 'Latent map', svg: await renderSvg(mapSpec(codes, projection, `test codes, ${how}`)), caption: `${projection.indices.length} test codes (μ for VAEs), coloured by label.` });
   if (ctx.layout && codes.k >= 2) {
