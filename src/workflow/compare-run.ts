@@ -7,7 +7,9 @@
 import { UsageError } from '../errors.js';
 import { Pca } from '../latent/pca.js';
 import type { RuntimeOptions } from '../runtime/program.js';
+import { imageLayout } from '../viz/image-layout.js';
 import { openLatent, type LatentContext } from './latent-context.js';
+import { loadRun } from './load-run.js';
 import { gridPng } from './pictures.js';
 import { probeCodes, readProbe, writeProbe, type ProbeResult } from './probe-run.js';
 import { readMetrics } from './report-run.js';
@@ -63,30 +65,38 @@ export async function compareRun(opts: CompareRunOptions): Promise<CompareSummar
   if (opts.dirs.length < 1) throw new UsageError('compare needs at least one run directory');
   const count = opts.samples ?? 8;
   if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError(`--samples must be an integer in [1, 32] (got ${count})`);
-  const contexts: LatentContext[] = [];
-  try {
-    for (const dir of opts.dirs) contexts.push(await openLatent({ ...opts, dir }));
-    const first = contexts[0]!;
-    const shape = first.run.model.inputShape.join('×');
-    const other = contexts.find((c) => c.run.model.inputShape.join('×') !== shape);
-    if (other) throw new UsageError(`${other.dir} models inputs of shape [${other.run.model.inputShape}], but ${first.dir} models [${first.run.model.inputShape}]; compare runs on the same kind of data`);
-    if (!first.layout) throw new UsageError(`compare: samples of shape [${first.run.model.inputShape}] are not images`);
-    const pcaCache = new Map<string, number>();
-    const rows: CompareRow[] = [];
-    for (const ctx of contexts) rows.push(await rowFor(ctx, opts, pcaCache));
-    // Reconstruction grid: the first run's test samples, then each run's reconstructions of them.
-    const test = first.data.test;
-    const n = Math.min(count, test.n);
-    const d = test.x.length / test.n;
-    const x = test.x.subarray(0, n * d);
-    const labels = test.labels?.subarray(0, n);
-    const images = new Float32Array((contexts.length + 1) * n * d);
-    images.set(x, 0);
-    for (const [i, ctx] of contexts.entries()) images.set(await ctx.codec.reconstruct(x, n, labels), (i + 1) * n * d);
-    const out = opts.out ?? 'compare.png';
-    writePng(out, gridPng(images, (contexts.length + 1) * n, first.layout, { cols: n }));
-    return { runs: rows, out };
-  } finally {
-    await Promise.all(contexts.map((c) => c.release()));
+  // Every run's config first, so a mismatch is reported before any work.
+  const runs = opts.dirs.map((dir) => ({ dir, model: loadRun(dir).model }));
+  const first = runs[0]!;
+  const shape = first.model.inputShape.join('×');
+  const other = runs.find((r) => r.model.inputShape.join('×') !== shape);
+  if (other) throw new UsageError(`${other.dir} models inputs of shape [${other.model.inputShape}], but ${first.dir} models [${first.model.inputShape}]; compare runs on the same kind of data`);
+  const layout = imageLayout(first.model.inputShape);
+  if (!layout) throw new UsageError(`compare: samples of shape [${first.model.inputShape}] are not images`);
+  const pcaCache = new Map<string, number>();
+  const rows: CompareRow[] = [];
+  const d = layout.channels * layout.height * layout.width;
+  let images: Float32Array | undefined;
+  let shown: { x: Float32Array; n: number; labels?: Int32Array } | undefined;
+  // One run open at a time (each holds its data split in memory).
+  for (const [i, { dir }] of runs.entries()) {
+    const ctx = await openLatent({ ...opts, dir });
+    try {
+      rows.push(await rowFor(ctx, opts, pcaCache));
+      if (!shown) {
+        // The first run's first test samples, shown on top and reconstructed by every run.
+        const test = ctx.data.test;
+        const n = Math.min(count, test.n);
+        shown = { x: test.x.slice(0, n * d), n, ...(test.labels && { labels: test.labels.slice(0, n) }) };
+        images = new Float32Array((runs.length + 1) * n * d);
+        images.set(shown.x, 0);
+      }
+      images!.set(await ctx.codec.reconstruct(shown.x, shown.n, shown.labels), (i + 1) * shown.n * d);
+    } finally {
+      await ctx.release();
+    }
   }
+  const out = opts.out ?? 'compare.png';
+  writePng(out, gridPng(images!, (runs.length + 1) * shown!.n, layout, { cols: shown!.n }));
+  return { runs: rows, out };
 }
