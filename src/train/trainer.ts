@@ -186,6 +186,15 @@ export class Trainer {
     return (this.options.lrSchedule ?? constantLr)({ ...at, baseLr: this.options.optimizer.lr });
   }
 
+  /** The first parameter holding a NaN or ±Infinity (name and flat index), if any. */
+  firstNonFiniteParam(): { name: string; index: number; value: number } | undefined {
+    for (const p of this.compiled.params) {
+      const v = this.state.get(p.name);
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return { name: p.name, index: i, value: v[i]! };
+    }
+    return undefined;
+  }
+
   private checkFinite(loss: number | undefined, name: string, epoch: number, stepInEpoch: number): void {
     if (loss !== undefined && !Number.isFinite(loss)) {
       throw new DivergedError(`training diverged at epoch ${epoch}, step ${stepInEpoch}: ${name} is ${loss}; lower --lr (now ${this.options.optimizer.lr}) or check the data for extreme values`);

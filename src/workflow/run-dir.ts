@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { MODEL_FAMILIES } from '../models/registry.js';
 import { writeFileAtomic } from '../persist/atomic.js';
+import { checkRunNotLocked, LOCK_FILE } from './run-lock.js';
 
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -96,7 +97,8 @@ const RUN_FILES = [
 export function checkNewRunDir(dir: string, force: boolean): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
-  if (readdirSync(dir).length > 0 && !force) {
+  checkRunNotLocked(dir);
+  if (readdirSync(dir).filter((f) => f !== LOCK_FILE).length > 0 && !force) {
     throw new UsageError(`run directory ${dir} already exists; pass --force to overwrite it, or --resume ${dir} to continue it`);
   }
 }

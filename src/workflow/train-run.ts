@@ -5,6 +5,7 @@
  * returns the summary that `--json` prints. Resuming continues from the last checkpoint
  * with the same generator states, so it reproduces an uninterrupted run bit for bit.
  */
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sampleSize, type Dataset, type Split } from '../data/dataset.js';
@@ -17,10 +18,11 @@ import { loadRunData, writeRunPreprocess } from './run-data.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { appendLineDurable, writeFileAtomic } from '../persist/atomic.js';
 import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
-import { constantLr, cosineLr, type EpochResult, type StepEvent, type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
+import { constantLr, cosineLr, DivergedError, type EpochResult, type StepEvent, type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { writeRunPictures } from './run-pictures.js';
 import { REPORT_FILE, reportRun } from './report-run.js';
+import { acquireRunLock, checkRunNotLocked, type RunLock } from './run-lock.js';
 import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -126,12 +128,27 @@ async function finalArtifacts(dir: string, config: RunConfig['model'], model: Au
   }
 }
 
+/**
+ * Refuses an epoch whose parameters or terms are not finite. The step guard checks each
+ * step's loss before its update; the last update of an epoch can still produce NaN weights,
+ * which must never reach a checkpoint.
+ */
+function checkEpochFinite(trainer: Trainer, result: EpochResult, test: TermValues, lr: number): void {
+  const bad = trainer.firstNonFiniteParam();
+  const term = [...Object.entries(result.train).map(([k, v]) => [`train ${k}`, v] as const), ...Object.entries(test).map(([k, v]) => [`test ${k}`, v] as const)].find(([, v]) => !Number.isFinite(v));
+  if (!bad && !term) return;
+  const what = bad ? `parameter ${bad.name}[${bad.index}] is ${bad.value}` : `${term![0]} is ${term![1]}`;
+  const kept = result.epoch > 1 ? `the checkpoint of epoch ${result.epoch - 1} is kept` : 'no checkpoint was written';
+  throw new DivergedError(`training diverged in epoch ${result.epoch}: ${what}; ${kept}. Start a new run with a lower --lr (was ${lr}) or check the data for extreme values`);
+}
+
 export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   let config: RunConfig;
   let out: string;
   if (opts.resume) {
     out = opts.resume;
     if (!hasCheckpoint(out)) throw new NoCheckpointError(`--resume ${out}: no checkpoint there (expected ${join(out, CHECKPOINT_FILE)})`);
+    checkRunNotLocked(out);
     const saved = readRunConfig(out);
     config = { ...saved, train: { ...saved.train, ...(opts.train?.epochs ? { epochs: opts.train.epochs } : {}) } };
   } else {
@@ -168,8 +185,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   const hookContext: RunContext = { train: split.train, test: split.test, trainer: trainerOptions, ...(opts.onNote && { log: opts.onNote }) };
   const initialParams = !opts.resume && hooks.pretrain ? await hooks.pretrain(modelConfig, hookContext) : undefined;
   let summary: TrainSummary;
+  let lock: RunLock | undefined;
   const trainer = await Trainer.create(model, initialParams ? { ...trainerOptions, initialParams } : trainerOptions);
   try {
+    // One writer per run directory, from here until the report is written.
+    mkdirSync(out, { recursive: true });
+    lock = acquireRunLock(out);
     if (opts.resume) {
       const ckpt = loadCheckpoint(out);
       restoreState(trainer.state, ckpt, join(out, CHECKPOINT_FILE));
@@ -191,6 +212,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       trainSeconds += result.seconds;
       trainSamples += split.train.n;
       const test = await trainer.evaluate(split.test);
+      // Nothing of a diverged epoch is saved: the previous checkpoint (if any) stays the last good one.
+      checkEpochFinite(trainer, result, test, t.lr);
       last = { ...result, epochs: t.epochs, test };
       appendLineDurable(join(out, METRICS_FILE), JSON.stringify({ epoch: result.epoch, step: result.step, train: result.train, test, seconds: result.seconds, samples_per_sec: result.samplesPerSec }));
       saveCheckpoint(out, trainer.state, trainer.progress, model.family);
@@ -210,12 +233,19 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       test: { ...last!.test, ...extra },
       out,
     };
+  } catch (e) {
+    lock?.release();
+    throw e;
   } finally {
     await trainer.release();
   }
-  if (opts.report !== false) {
-    opts.onNote?.(`writing ${join(out, REPORT_FILE)} (probes, latent map, pictures)`);
-    await reportRun({ dir: out, ...(opts.threads !== undefined && { threads: opts.threads }) });
+  try {
+    if (opts.report !== false) {
+      opts.onNote?.(`writing ${join(out, REPORT_FILE)} (probes, latent map, pictures)`);
+      await reportRun({ dir: out, ...(opts.threads !== undefined && { threads: opts.threads }) });
+    }
+  } finally {
+    lock.release();
   }
   return summary;
 }
