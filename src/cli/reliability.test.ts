@@ -5,7 +5,7 @@
  *   the writer's pid, and touches nothing; a lock left by a killed writer is taken over;
  * - a diverged epoch is never saved: the previous checkpoint stays byte-identical.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,5 +69,29 @@ describe('a diverged epoch is never saved', () => {
     const { 'config.json': _before, ...rest } = files;
     const { 'config.json': _after, ...now } = snapshot(out);
     expect(now).toEqual(rest);
+  }, 60_000);
+});
+
+describe('file-system mistakes and closed pipes are one line, not a stack trace', () => {
+  it('sample --out into a missing folder, export --out onto a file, a FIFO as --data; eval | head exits 0', async () => {
+    const run = join(tmp, 'small');
+    expectOk(await latentkit(['train', '--epochs', '1', '--limit', '256', '--hidden', '16', '--latent', '2', '--threads', '1', '--quiet', '--no-report', '--out', run], tmp));
+    const files = snapshot(run);
+    expectUserError(await latentkit(['sample', run, '--out', join(tmp, 'missing', 'x.png')], tmp), `cannot open ${join(tmp, 'missing', 'x.png')}: no such file or directory (ENOENT)`);
+    writeFileSync(join(tmp, 'a-file'), 'x');
+    expectUserError(await latentkit(['export', run, '--out', join(tmp, 'a-file')], tmp), `${join(tmp, 'a-file')}: it already exists (EEXIST)`);
+    expect(snapshot(run)).toEqual(files);
+    const fifo = join(tmp, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    expectUserError(await latentkit(['train', '--data', fifo, '--out', join(tmp, 'never'), '--quiet'], tmp), `${fifo} is not a regular file or a folder`);
+    expect(existsSync(join(tmp, 'never'))).toBe(false);
+    // A reader that has gone before the output comes, as `| head -1` has after its line.
+    const child = spawn(process.execPath, [BIN, 'eval', run, '--no-probe', '--threads', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(stderr).not.toMatch(/EPIPE|    at /);
+    expect(code).toBe(0);
   }, 60_000);
 });

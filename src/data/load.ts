@@ -78,7 +78,9 @@ export function loadDataWithSource(spec: string, opts: LoadDataOptions = {}): { 
     result = { split: loadFashionMnist(opts.dataDir ?? DEFAULT_FASHION_MNIST_DIR), source: 'fixed' };
   } else {
     if (!existsSync(spec)) throw new DataError(`data file not found: ${spec}`);
-    if (statSync(spec).isDirectory()) {
+    const stat = statSync(spec);
+    if (!stat.isDirectory() && !stat.isFile()) throw new DataError(`${spec} is not a regular file or a folder (a device, FIFO or socket would never end); give a data file`);
+    if (stat.isDirectory()) {
       if (holdsIdxFiles(spec)) result = { split: loadIdxDir(spec), source: 'fixed' };
       else if (hasTrainTestFolders(spec)) result = { split: loadImageFolderSplit(spec), source: 'fixed' };
       else result = splitOne(loadImageFolder(spec));

@@ -16,6 +16,11 @@ export interface AtomicWriteOptions {
  * `<dir>/.<basename>.tmp-<pid>-<12 hex chars>`, always in the target's own directory
  * so that the final rename stays on one filesystem.
  */
+/** The file a temp path of {@link tempPathFor} stands in for (other paths are returned as they are). */
+export function targetOfTempPath(path: string): string {
+  return path.replace(/(^|\/)\.([^/]+)\.tmp-\d+-[0-9a-f]{12}$/, '$1$2');
+}
+
 export function tempPathFor(target: string): string {
   const rand = randomBytes(6).toString('hex');
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${rand}`);
