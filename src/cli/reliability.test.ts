@@ -72,6 +72,25 @@ describe('a diverged epoch is never saved', () => {
   }, 60_000);
 });
 
+describe('a start that never reached its first checkpoint', () => {
+  it('can be started again in the same directory without --force; temp files of killed writes are removed', async () => {
+    const csv = join(tmp, 'huge.csv');
+    const out = join(tmp, 'restart');
+    writeFileSync(csv, `a,b,c\n${Array.from({ length: 50 }, (_, i) => `${(i % 7) * 1e18},${1e18},${(i % 3) * 1e18}`).join('\n')}\n`);
+    const flags = ['--model', 'ae', '--hidden', 'none', '--latent', '2', '--loss', 'mse', '--output-activation', 'linear', '--optimizer', 'sgd', '--lr', '1', '--threads', '1', '--quiet', '--no-report', '--epochs', '1'];
+    expectUserError(await latentkit(['train', ...flags, '--data', csv, '--out', out], tmp), 'training diverged');
+    expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(false);
+    expectUserError(await latentkit(['train', '--resume', out, '--quiet'], tmp), 'start it again without --resume');
+    const stale = join(out, '.checkpoint.safetensors.tmp-99999999-0123456789ab');
+    writeFileSync(stale, 'half a checkpoint');
+    expectOk(await latentkit(['train', '--epochs', '1', '--limit', '256', '--hidden', '16', '--latent', '2', '--threads', '1', '--quiet', '--no-report', '--out', out], tmp));
+    expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(true);
+    expect(existsSync(stale)).toBe(false);
+    // A finished run is still protected: a new run needs --force.
+    expectUserError(await latentkit(['train', '--epochs', '1', '--limit', '256', '--out', out, '--quiet', '--no-report'], tmp), 'already exists; pass --force');
+  }, 60_000);
+});
+
 describe('file-system mistakes and closed pipes are one line, not a stack trace', () => {
   it('sample --out into a missing folder, export --out onto a file, a FIFO as --data; eval | head exits 0', async () => {
     const run = join(tmp, 'small');

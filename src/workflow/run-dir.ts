@@ -68,6 +68,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+const CHECKPOINT_NAME = 'checkpoint.safetensors';
+
 /** Files a run writes; `--force` removes exactly these from an existing run directory. */
 const RUN_FILES = [
   CONFIG_FILE,
@@ -93,24 +95,43 @@ const RUN_FILES = [
   'codes-train-labels.npy',
 ];
 
-/** Fails unless `dir` may hold a new run: absent, empty, or `force`. Changes nothing. */
+/** A temp file of an atomic write (persist/atomic.ts `tempPathFor`), left behind by a killed writer. */
+const TEMP_FILE = /^\..+\.tmp-\d+-[0-9a-f]{12}$/;
+
+/**
+ * Whether `dir` holds only what a run that never finished an epoch leaves: run files without
+ * a checkpoint, temp files of killed writes, the lock. Such a directory holds nothing to lose,
+ * so a new run may start over in it without `--force`.
+ */
+function isUnfinishedStart(entries: readonly string[]): boolean {
+  return !entries.includes(CHECKPOINT_NAME) && entries.every((f) => RUN_FILES.includes(f) || TEMP_FILE.test(f) || f === LOCK_FILE);
+}
+
+/**
+ * Fails unless `dir` may hold a new run: absent, empty, a start that never reached its first
+ * checkpoint, or `force`. Changes nothing.
+ */
 export function checkNewRunDir(dir: string, force: boolean): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
   checkRunNotLocked(dir);
-  if (readdirSync(dir).filter((f) => f !== LOCK_FILE).length > 0 && !force) {
+  const entries = readdirSync(dir).filter((f) => f !== LOCK_FILE);
+  if (entries.length > 0 && !force && !isUnfinishedStart(entries)) {
     throw new UsageError(`run directory ${dir} already exists; pass --force to overwrite it, or --resume ${dir} to continue it`);
   }
 }
 
 /**
- * Creates the directory of a new run. With `force`, the files of a previous run are
- * removed first, so an interrupted new run can never be resumed from the old checkpoint.
+ * Creates the directory of a new run. The files of a previous run (with `force`, or of a start
+ * that never reached a checkpoint) and temp files of killed writes are removed first, so an
+ * interrupted new run can never be resumed from an old checkpoint.
  */
 export function prepareNewRunDir(dir: string, force: boolean): void {
   checkNewRunDir(dir, force);
   mkdirSync(dir, { recursive: true });
-  if (force) for (const f of RUN_FILES) rmSync(join(dir, f), { force: true });
+  const entries = readdirSync(dir);
+  if (force || isUnfinishedStart(entries)) for (const f of RUN_FILES) rmSync(join(dir, f), { force: true });
+  for (const f of entries) if (TEMP_FILE.test(f)) rmSync(join(dir, f), { force: true });
 }
 
 export function writeRunConfig(dir: string, config: RunConfig): void {

@@ -5,7 +5,7 @@
  * returns the summary that `--json` prints. Resuming continues from the last checkpoint
  * with the same generator states, so it reproduces an uninterrupted run bit for bit.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sampleSize, type Dataset, type Split } from '../data/dataset.js';
@@ -147,7 +147,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   let out: string;
   if (opts.resume) {
     out = opts.resume;
-    if (!hasCheckpoint(out)) throw new NoCheckpointError(`--resume ${out}: no checkpoint there (expected ${join(out, CHECKPOINT_FILE)})`);
+    if (!hasCheckpoint(out)) {
+      const started = existsSync(join(out, METRICS_FILE));
+      throw new NoCheckpointError(`--resume ${out}: no checkpoint there (expected ${join(out, CHECKPOINT_FILE)})${started ? '; the run stopped before its first epoch ended, so start it again without --resume (the same --out works)' : ''}`);
+    }
     checkRunNotLocked(out);
     const saved = readRunConfig(out);
     config = { ...saved, train: { ...saved.train, ...(opts.train?.epochs ? { epochs: opts.train.epochs } : {}) } };
