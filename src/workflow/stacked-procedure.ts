@@ -26,7 +26,7 @@ import { UsageError } from '../errors.js';
 import { Codec } from '../latent/codec.js';
 import { Rng } from '../nn/rng.js';
 import { type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
-import type { AfterTrainingContext, RunContext } from './family-hooks.js';
+import type { AfterTrainingContext, RunContext } from './hook-context.js';
 import type { StackedConfig } from '../models/stacked/config.js';
 import { deepParamName, depth, layerAe, StackedHead } from '../models/stacked/model.js';
 
