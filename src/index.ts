@@ -55,8 +55,6 @@ export {
   probeAll,
   linearProbe,
   requireLabels,
-  featureStats,
-  standardize,
   shuffledLabels,
   LINEAR_PROBE_DEFAULTS,
   PIXEL_LINEAR_PROBE_DEFAULTS,

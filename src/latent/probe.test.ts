@@ -4,7 +4,8 @@ import { bundledMnistSubset } from '../data/mnist.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../nn/rng.js';
 import { Pca } from './pca.js';
-import { featureStats, linearProbe, probeAll, probeFeatures, shuffledLabels, standardize } from './probe.js';
+import { applyStandardize, fitStandardize } from '../data/transforms.js';
+import { linearProbe, probeAll, probeFeatures, shuffledLabels } from './probe.js';
 
 const runtime = { threads: 2 };
 const { train, test } = bundledMnistSubset(3000, 500);
@@ -13,11 +14,12 @@ const pixels = (ds: Dataset, labels = ds.labels!) => ({ x: ds.x, n: ds.n, d: 784
 describe('probe', () => {
   it('standardises with the train statistics: zero mean, unit variance, constant features stay finite', () => {
     const x = Float32Array.of(1, 5, 3, 5, 5, 5);
-    const stats = featureStats(x, 3, 2);
+    const ds: Dataset = { name: 'features', n: 3, sampleShape: [2], x };
+    const stats = fitStandardize(ds);
     expect([...stats.mean]).toEqual([3, 5]);
-    expect(stats.std[0]).toBeCloseTo(Math.sqrt(8 / 3), 12);
+    expect(stats.std[0]).toBe(Math.fround(Math.sqrt(8 / 3)));
     expect(stats.std[1]).toBe(1);
-    const z = standardize(x, 3, 2, stats);
+    const z = applyStandardize(ds, stats).x;
     expect(z[0]! + z[2]! + z[4]!).toBeCloseTo(0, 6);
     expect(z[0]! ** 2 + z[2]! ** 2 + z[4]! ** 2).toBeCloseTo(3, 5);
     expect([z[1], z[3], z[5]]).toEqual([0, 0, 0]);

@@ -4,7 +4,7 @@
  * - k-NN: test accuracy of a k-nearest-neighbour vote (Euclidean, on the features as they
  *   are, k = 5) over the training features; see `KnnClassifier`.
  * - Linear probe: multinomial logistic regression on standardised features,
- *   z = (x − μ)/σ with μ, σ from the training features (σ < 1e-8 → 1), trained by our own
+ *   z = (x − μ)/σ with μ, σ from the training features (σ below data/transforms.ts STD_FLOOR, 1e-6 → 1; the same standardisation as --standardize), trained by our own
  *   engine: `Classifier` with no hidden layer (one dense layer W z + b, softmax
  *   cross-entropy), Adam, seeded. Reported is its test accuracy.
  * Both are standard ways to read representation quality (e.g. Alain & Bengio 2016 for
@@ -12,6 +12,7 @@
  */
 import type { Dataset, Split } from '../data/dataset.js';
 import { sampleSize } from '../data/dataset.js';
+import { applyStandardize, fitStandardize } from '../data/transforms.js';
 import { UsageError } from '../errors.js';
 import { Classifier, classifierConfigSchema } from '../models/classifier/model.js';
 import { Rng } from '../nn/rng.js';
@@ -58,27 +59,6 @@ export interface ProbeOptions {
 
 export const LINEAR_PROBE_DEFAULTS = { epochs: 20, lr: 1e-2, batchSize: 256 } as const;
 
-/** Per-feature mean and standard deviation of n × d rows (σ below 1e-8 is set to 1). */
-export function featureStats(x: Float32Array, n: number, d: number): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(d);
-  const sq = new Float64Array(d);
-  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j]! += x[r * d + j]!;
-  for (let j = 0; j < d; j++) mean[j]! /= n;
-  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) sq[j]! += (x[r * d + j]! - mean[j]!) ** 2;
-  const std = sq.map((s) => {
-    const v = Math.sqrt(s / n);
-    return v < 1e-8 ? 1 : v;
-  });
-  return { mean, std };
-}
-
-/** (x − μ)/σ per feature, n × d. */
-export function standardize(x: Float32Array, n: number, d: number, stats: { mean: Float64Array; std: Float64Array }): Float32Array {
-  const out = new Float32Array(n * d);
-  for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) out[r * d + j] = (x[r * d + j]! - stats.mean[j]!) / stats.std[j]!;
-  return out;
-}
-
 function check(f: LabelledFeatures, what: string, numClasses: number): void {
   if (f.x.length !== f.n * f.d) throw new RangeError(`probe: ${what} has ${f.x.length} values, not ${f.n} × ${f.d}`);
   if (f.labels.length !== f.n) throw new RangeError(`probe: ${what} has ${f.labels.length} labels for ${f.n} rows`);
@@ -101,8 +81,10 @@ function head(f: LabelledFeatures, max: number | undefined): LabelledFeatures {
  */
 export async function linearProbe(train: LabelledFeatures, test: LabelledFeatures, numClasses: number, opts: Pick<ProbeOptions, 'seed' | 'linear' | 'runtime'> = {}): Promise<number> {
   const { epochs, lr, batchSize } = { ...LINEAR_PROBE_DEFAULTS, ...opts.linear };
-  const stats = featureStats(train.x, train.n, train.d);
-  const asDataset = (f: LabelledFeatures, name: string): Dataset => ({ name, n: f.n, sampleShape: [f.d], x: standardize(f.x, f.n, f.d, stats), labels: f.labels, numClasses });
+  const raw = (f: LabelledFeatures, name: string): Dataset => ({ name, n: f.n, sampleShape: [f.d], x: f.x, labels: f.labels, numClasses });
+  // The same standardisation as the data's --standardize: train statistics, applied to both.
+  const stats = fitStandardize(raw(train, 'probe.train'));
+  const asDataset = (f: LabelledFeatures, name: string): Dataset => applyStandardize(raw(f, name), stats);
   const model = new Classifier(classifierConfigSchema.parse({ inputShape: [train.d], hidden: [], numClasses, scope: 'probe' }));
   const trainer = await fit(model, asDataset(train, 'probe.train'), { epochs, batchSize, seed: opts.seed ?? 0, optimizer: { kind: 'adam', lr }, ...opts.runtime });
   try {
