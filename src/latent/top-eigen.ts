@@ -99,6 +99,8 @@ export function topEigen(c: Float64Array, d: number, k: number, opts: TopEigenOp
   for (let i = 0; i < d; i++) v1[i]! /= norm;
   for (let m = Math.min(d, Math.max(2 * k + 20, 60)); ; m = Math.min(d, 2 * m)) {
     const { basis, alpha, beta, steps } = lanczos(c, d, m, v1);
+    // A Krylov space smaller than k (a rank-deficient C seen from this start): decompose fully.
+    if (steps < k) return topEigenFull(c, d, k);
     const t = new Matrix(steps, steps);
     for (let j = 0; j < steps; j++) {
       t.set(j, j, alpha[j]!);
@@ -112,10 +114,10 @@ export function topEigen(c: Float64Array, d: number, k: number, opts: TopEigenOp
     const y = evd.eigenvectorMatrix;
     const top = order[0]![0];
     const converged = steps < m || m === d || order.slice(0, k).every(([, col]) => Math.abs(beta[steps - 1]! * y.get(steps - 1, col)) <= tol * Math.max(top, 1e-300));
-    if (!converged && k <= steps) continue;
+    if (!converged) continue;
     const values = new Float64Array(k);
     const vectors = new Float64Array(k * d);
-    for (let r = 0; r < Math.min(k, steps); r++) {
+    for (let r = 0; r < k; r++) {
       const [value, col] = order[r]!;
       values[r] = value;
       const out = vectors.subarray(r * d, (r + 1) * d);
@@ -126,7 +128,6 @@ export function topEigen(c: Float64Array, d: number, k: number, opts: TopEigenOp
       const len = Math.sqrt(dot(out, out));
       for (let i = 0; i < d; i++) out[i]! /= len;
     }
-    if (steps < k) return topEigenFull(c, d, k); // a Krylov space smaller than k (rank-deficient C from a special start): fall back
     return { values, vectors };
   }
 }
