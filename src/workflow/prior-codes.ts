@@ -65,10 +65,13 @@ export async function fitCodeMixture(codec: Codec, train: Dataset, seed: number)
   return GaussianMixture.fit(z, n, z.length / n, { components: Math.min(GMM_COMPONENTS, n), seed });
 }
 
-/** `n` codes from the planned prior (labels pick classes of conditional models). */
-export async function drawPriorCodes(codec: Codec, plan: PriorPlan, opts: { n: number; seed: number; temperature: number; train: Dataset; labels?: Int32Array }): Promise<Float32Array> {
+/**
+ * `n` codes from the planned prior (labels pick classes of conditional models). `train` supplies
+ * the codes a `gmm` prior is fitted to; it is only called for that prior.
+ */
+export async function drawPriorCodes(codec: Codec, plan: PriorPlan, opts: { n: number; seed: number; temperature: number; train: () => Dataset; labels?: Int32Array }): Promise<Float32Array> {
   const rng = new Rng(`${opts.seed}:samples`);
-  if (plan.prior === 'gmm') return (await fitCodeMixture(codec, opts.train, opts.seed)).sample(opts.n, rng, opts.temperature);
+  if (plan.prior === 'gmm') return (await fitCodeMixture(codec, opts.train(), opts.seed)).sample(opts.n, rng, opts.temperature);
   const z = await codec.samplePrior(opts.n, rng, opts.labels);
   if (opts.temperature !== 1) for (let i = 0; i < z.length; i++) z[i]! *= opts.temperature;
   return z;

@@ -82,6 +82,6 @@ export async function writeRunPictures(p: RunPicturesInput): Promise<void> {
   const m = classes > 0 ? 8 * classes : 64;
   const sampleLabels = classes > 0 ? Int32Array.from({ length: m }, (_, i) => Math.floor(i / 8)) : undefined;
   const plan = planPrior(p.config, undefined, 1);
-  const z = await drawPriorCodes(codec, plan, { n: m, seed: p.seed, temperature: 1, train: p.train, labels: sampleLabels });
+  const z = await drawPriorCodes(codec, plan, { n: m, seed: p.seed, temperature: 1, train: () => p.train, labels: sampleLabels });
   writeGrid(join(p.dir, SAMPLES_FILE), await codec.decode(z, m, sampleLabels), m, layout, { cols: 8 });
 }

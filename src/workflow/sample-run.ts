@@ -73,11 +73,10 @@ export async function sampleRun(opts: SampleRunOptions): Promise<SampleSummary> 
   const perClass = classes > 0 && opts.class === undefined ? Math.ceil(requested / classes) : 0;
   const n = perClass > 0 ? perClass * classes : requested;
   const labels = classes > 0 ? Int32Array.from({ length: n }, (_, i) => opts.class ?? Math.floor(i / perClass)) : undefined;
-  const train = plan.prior === 'gmm' ? loadRunSplit(run).train : undefined;
   const codec = await openCodec(run, opts);
   let samples: Float32Array;
   try {
-    const z = await drawPriorCodes(codec, plan, { n, seed, temperature, train: train!, labels });
+    const z = await drawPriorCodes(codec, plan, { n, seed, temperature, train: () => loadRunSplit(run).train, labels });
     samples = await codec.decode(z, n, labels);
   } finally {
     await codec.release();
