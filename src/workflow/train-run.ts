@@ -22,7 +22,7 @@ import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveChe
 import { constantLr, cosineLr, DivergedError, type EpochResult, type StepEvent, type TermValues, Trainer, type TrainerOptions } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { writeRunPictures } from './run-pictures.js';
-import { REPORT_FILE, reportRun } from './report-run.js';
+import { readMetrics, REPORT_FILE, reportRun } from './report-run.js';
 import { acquireRunLock, checkRunNotLocked, type RunLock } from './run-lock.js';
 import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
 
@@ -143,6 +143,16 @@ function checkEpochFinite(trainer: Trainer, result: EpochResult, test: TermValue
   throw new DivergedError(`training diverged in epoch ${result.epoch}: ${what}; ${kept}. Start a new run with a lower --lr (was ${lr}) or check the data for extreme values`);
 }
 
+/**
+ * The train and test terms metrics.jsonl logged for `epoch` (empty when the line is missing,
+ * e.g. the log was edited by hand; a checkpoint is only ever written after its line).
+ */
+function loggedEpoch(dir: string, epoch: number): { train: TermValues; test: TermValues } {
+  const numbers = (terms: Record<string, number | null>): TermValues => Object.fromEntries(Object.entries(terms).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  const line = readMetrics(dir).filter((m) => m.epoch === epoch).at(-1);
+  return { train: line ? numbers(line.train) : {}, test: line ? numbers(line.test) : {} };
+}
+
 export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   let config: RunConfig;
   let out: string;
@@ -200,7 +210,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       restoreState(trainer.state, ckpt, join(out, CHECKPOINT_FILE));
       trainer.restoreProgress(ckpt.progress);
       truncateMetrics(out, ckpt.progress.epoch);
-      if (ckpt.progress.epoch >= t.epochs) throw new UsageError(`--resume ${out}: the run already finished ${ckpt.progress.epoch} epochs; pass --epochs N with N > ${ckpt.progress.epoch} to continue`);
+      if (ckpt.progress.epoch > t.epochs) throw new UsageError(`--resume ${out}: the run already finished ${ckpt.progress.epoch} epochs; pass --epochs N with N > ${ckpt.progress.epoch} to continue, or no --epochs to finish its outputs`);
+      // All epochs trained (e.g. killed after the final checkpoint): no epoch runs below, and the
+      // final outputs are written again. They are rewritten rather than skipped when present,
+      // because a file's presence cannot tell this run's pictures from those of an earlier,
+      // shorter run that `--epochs` extended; the same checkpoint and seed give the same bytes.
+      if (ckpt.progress.epoch === t.epochs) opts.onNote?.(`${out}: all ${t.epochs} epochs were already trained; writing the final outputs (pictures${opts.report === false ? '' : ', report'}) from the last checkpoint`);
     } else {
       prepareNewRunDir(out, opts.force ?? false);
       writeRunPreprocess(out, runData.preprocess);
@@ -232,9 +247,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       model: model.family,
       epochs: trainer.progress.epoch,
       steps: trainer.progress.step,
-      samples_per_sec: trainSamples / trainSeconds,
-      train: last!.train,
-      test: { ...last!.test, ...extra },
+      samples_per_sec: trainSeconds > 0 ? trainSamples / trainSeconds : 0,
+      // A resumed finished run trained no epoch here: its last epoch's terms come from metrics.jsonl.
+      train: last?.train ?? loggedEpoch(out, trainer.progress.epoch).train,
+      test: { ...(last?.test ?? loggedEpoch(out, trainer.progress.epoch).test), ...extra },
       out,
     };
   } catch (e) {
