@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectOneLineError } from '../test-support/expect-error.js';
 import { DataError } from './errors.js';
 import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist, loadIdxDir, loadIdxPair, parseIdx } from './idx.js';
 
@@ -49,7 +50,66 @@ describe('parseIdx', () => {
     long.set(IMAGES);
     expect(() => parseIdx(long, 'f4')).toThrow(/file has 13$/);
     expect(() => parseIdx(gzipSync(IMAGES).subarray(0, 10), 'f5')).toThrow(DataError);
-    expect(() => parseIdx(gzipSync(IMAGES).subarray(0, 10), 'f5')).toThrow(/^f5: corrupt gzip/);
+    expect(() => parseIdx(gzipSync(IMAGES).subarray(0, 10), 'f5')).toThrow(/^f5: gzip data is truncated \(unexpected end of file\)$/);
+  });
+});
+
+/** Peak resident memory of this process in bytes (VmHWM), or undefined off Linux. */
+function peakRss(): number | undefined {
+  if (!existsSync('/proc/self/status')) return undefined;
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : undefined;
+}
+
+/**
+ * A gzip bomb: a gzip member holding `head` followed by `copies` gzip members of 16 MiB of zeros
+ * each (gunzip reads concatenated members as one stream), so 640 copies inflate to 10.7 GB from
+ * about 10 MB, like the issue's 10.9 MB bomb. Built by repeating one member, so it costs nothing.
+ */
+function gzipBomb(head: Uint8Array, copies: number): Buffer {
+  const zeros = gzipSync(Buffer.alloc(16 << 20), { level: 9 });
+  return Buffer.concat([gzipSync(head), ...new Array<Buffer>(copies).fill(zeros)]);
+}
+
+describe('parseIdx on gzip bombs: the header is read first, the stream stops at the declared size', () => {
+  /** Runs `fn`, expecting a DataError matching `message` within `ms`, with the peak RSS growing by < 100 MB. */
+  function failsFastAndSmall(fn: () => unknown, message: RegExp, ms: number): void {
+    const before = peakRss();
+    const t0 = performance.now();
+    expectOneLineError(fn, DataError, message);
+    expect(performance.now() - t0).toBeLessThan(ms);
+    const after = peakRss();
+    if (before !== undefined && after !== undefined) expect(after - before).toBeLessThan(100e6);
+  }
+
+  it('a 10 MB bomb whose header claims 2^31 images of 28×28 is refused from its header (< 1 s, no large allocation)', () => {
+    const bomb = gzipBomb(idx([2 ** 31, 28, 28], []), 640);
+    expect(bomb.length).toBeGreaterThan(10e6);
+    failsFastAndSmall(
+      () => parseIdx(bomb, 'bomb.gz'),
+      /^bomb\.gz: IDX dims \[2147483648, 28, 28\] \(1683627180032 bytes of data\) exceed the \d+-byte limit of one in-memory array$/,
+      1000,
+    );
+  });
+
+  it('a bomb with a plausible header stops inflating at header + prod(dims) bytes and says the data is longer', () => {
+    const bomb = gzipBomb(idx([1000, 28, 28], []), 640);
+    failsFastAndSmall(() => parseIdx(bomb, 'long.gz'), /^long\.gz: IDX dims \[1000, 28, 28\] need 784000 data bytes, the decompressed file has more$/, 1000);
+  });
+
+  it('exactly the declared size loads; one byte more or less inside the gzip stream is an error', () => {
+    const data = Array.from({ length: 12 }, (_, i) => i * 20);
+    expect(Array.from(parseIdx(gzipSync(idx([2, 2, 3], data)), 'ok.gz').data)).toEqual(data);
+    expectOneLineError(() => parseIdx(gzipSync(idx([2, 2, 3], [...data, 0])), 'more.gz'), DataError, 'more.gz: IDX dims [2, 2, 3] need 12 data bytes, the decompressed file has more');
+    expectOneLineError(() => parseIdx(gzipSync(idx([2, 2, 3], data.slice(1))), 'less.gz'), DataError, 'less.gz: IDX dims [2, 2, 3] need 12 data bytes, decompressed file has 11 (truncated)');
+  });
+
+  it('finds a header behind a long gzip file name (the header search widens its compressed prefix)', () => {
+    const gz = gzipSync(IMAGES);
+    // RFC 1952: set FNAME (flag bit 3) and put a zero-terminated 10 kB name after the 10-byte header.
+    const named = Buffer.concat([gz.subarray(0, 10), Buffer.alloc(10_000, 0x61), Buffer.of(0), gz.subarray(10)]);
+    named[3] = named[3]! | 0x08;
+    expect(parseIdx(named, 'named.gz').dims).toEqual([2, 2, 3]);
   });
 });
 

@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { Dataset, Split } from './dataset.js';
 import { DataError } from './errors.js';
-import { readDataFile } from './io.js';
+import { checkFitsInMemory, readDataFile } from './io.js';
 import { bytesToUnit } from './ops.js';
 
 /** Default location of the Fashion-MNIST IDX files on this machine. */
@@ -15,21 +16,58 @@ export interface IdxArray {
   readonly data: Uint8Array;
 }
 
+/** The fixed part of an IDX file: its dims, the header length `4 + 4·ndim`, and the declared data bytes prod(dims). */
+interface IdxHeader {
+  readonly dims: number[];
+  readonly headerLen: number;
+  readonly count: number;
+}
+
+/**
+ * Largest data section (prod(dims) bytes) an IDX file may declare: one Node buffer
+ * (`buffer.constants.MAX_LENGTH`, 4 GiB on Node 20). Larger files are for a streaming reader.
+ */
+export const MAX_IDX_DATA_BYTES = bufferConstants.MAX_LENGTH;
+
+/** Compressed bytes first inflated to find the header (doubled until the header is out); each try yields ≤ 1032× its input. */
+const HEADER_PROBE_BYTES = 4096;
+/** Output cap while looking for the header (16 MiB: far more than a 1 KiB header needs). */
+const HEADER_PROBE_MAX_OUTPUT = 1 << 24;
+
 /**
  * Parse IDX bytes (`00 00 <dtype> <ndim>`, then ndim big-endian u32 sizes, then data). Only dtype
  * 0x08 (unsigned byte) is supported, so the magic is 0x00000801 (labels), 0x00000803 (images),
- * etc. Gzip input (starting 1f 8b) is decompressed first. The data length must match the dims
- * exactly. `source` names the file in {@link DataError} messages.
+ * etc. The data length must match the dims exactly. `source` names the file in
+ * {@link DataError} messages.
+ *
+ * Gzip input (starting 1f 8b) is inflated header first: the header is read from the first
+ * compressed bytes, the declared size prod(dims) is checked against {@link MAX_IDX_DATA_BYTES}
+ * and the free memory (the bytes plus their float32 copy, 5·prod(dims)), and only then is the
+ * stream inflated, stopping at header + prod(dims) bytes (more is an error). A gzip bomb thus
+ * fails after at most a few MB of output.
  */
 export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
-  let buf = bytes;
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (err) {
-      throw new DataError(`${source}: corrupt gzip data (${(err as Error).message})`);
-    }
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return parseGzippedIdx(bytes, source);
+  const h = readIdxHeader(bytes, source);
+  checkDataSize(h, bytes.length - h.headerLen, source, '');
+  checkFitsInMemory(source, `IDX dims [${h.dims.join(', ')}]`, 4 * h.count);
+  return { dims: h.dims, data: bytes.subarray(h.headerLen) };
+}
+
+function parseGzippedIdx(gz: Uint8Array, source: string): IdxArray {
+  const h = readIdxHeader(gunzipHead(gz, source), source);
+  const declared = `IDX dims [${h.dims.join(', ')}] (${h.count} bytes of data)`;
+  if (h.count > MAX_IDX_DATA_BYTES - h.headerLen) {
+    throw new DataError(`${source}: ${declared} exceed the ${MAX_IDX_DATA_BYTES}-byte limit of one in-memory array`);
   }
+  checkFitsInMemory(source, declared, 5 * h.count);
+  const buf = gunzip(gz, source, h.headerLen + h.count, () => `${source}: IDX dims [${h.dims.join(', ')}] need ${h.count} data bytes, the decompressed file has more`);
+  checkDataSize(h, buf.length - h.headerLen, source, 'decompressed ');
+  return { dims: h.dims, data: buf.subarray(h.headerLen) };
+}
+
+/** The magic, dtype and dims at the start of `buf` (which may hold more), or a {@link DataError}. */
+function readIdxHeader(buf: Uint8Array, source: string): IdxHeader {
   if (buf.length < 4) throw new DataError(`${source}: not an IDX file (only ${buf.length} bytes)`);
   if (buf[0] !== 0 || buf[1] !== 0) {
     throw new DataError(`${source}: not an IDX file (bad magic ${hex(buf.subarray(0, 4))})`);
@@ -44,14 +82,55 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dims: number[] = [];
   for (let i = 0; i < ndim; i++) dims.push(dv.getUint32(4 + 4 * i, false));
-  const count = dims.reduce((a, b) => a * b, 1);
-  const have = buf.length - headerLen;
-  if (have !== count) {
+  // Each dim < 2^32 and ndim ≤ 255, so the product is exact until it passes 2^53, far beyond any limit.
+  return { dims, headerLen, count: dims.reduce((a, b) => a * b, 1) };
+}
+
+function checkDataSize(h: IdxHeader, have: number, source: string, what: string): void {
+  if (have !== h.count) {
     throw new DataError(
-      `${source}: IDX dims [${dims.join(', ')}] need ${count} data bytes, file has ${have}${have < count ? ' (truncated)' : ''}`,
+      `${source}: IDX dims [${h.dims.join(', ')}] need ${h.count} data bytes, ${what}file has ${have}${have < h.count ? ' (truncated)' : ''}`,
     );
   }
-  return { dims, data: buf.subarray(headerLen) };
+}
+
+/**
+ * The first bytes of a gzip stream, at least the IDX header (4 + 4·ndim bytes) when the stream
+ * holds that much. Inflates growing prefixes of the compressed bytes with `Z_SYNC_FLUSH` (so a
+ * cut-off prefix is not an error), each capped at {@link HEADER_PROBE_MAX_OUTPUT}.
+ */
+function gunzipHead(gz: Uint8Array, source: string): Uint8Array {
+  for (let k = Math.min(gz.length, HEADER_PROBE_BYTES); ; k = Math.min(gz.length, 2 * k)) {
+    let out: Buffer;
+    try {
+      out = gunzipSync(gz.subarray(0, k), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: HEADER_PROBE_MAX_OUTPUT });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DataError(`${source}: no IDX header in the first ${HEADER_PROBE_MAX_OUTPUT} decompressed bytes`);
+      }
+      throw gzipError(source, err);
+    }
+    const need = out.length >= 4 ? 4 + 4 * out[3]! : 4;
+    if (out.length >= need) return out;
+    // The whole stream is shorter than a header: inflate it strictly, to report a cut-off or corrupt stream as such.
+    if (k === gz.length) return gunzip(gz, source, HEADER_PROBE_MAX_OUTPUT, () => `${source}: not an IDX file`);
+  }
+}
+
+/** Inflates all of `gz`, stopping with the {@link DataError} `tooLong()` once the output passes `max` bytes. */
+function gunzip(gz: Uint8Array, source: string, max: number, tooLong: () => string): Buffer {
+  try {
+    return gunzipSync(gz, { maxOutputLength: Math.max(1, max) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DataError(tooLong());
+    throw gzipError(source, err);
+  }
+}
+
+function gzipError(source: string, err: unknown): DataError {
+  const msg = (err as Error).message.replace(/\s+/g, ' ');
+  if ((err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') return new DataError(`${source}: gzip data is truncated (${msg})`);
+  return new DataError(`${source}: corrupt gzip data (${msg})`);
 }
 
 /** Read and parse one IDX file (optionally gzipped); see {@link parseIdx}. */
@@ -75,6 +154,7 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, name: string
   if (labels.dims[0] !== n) throw new DataError(`${labelsPath}: ${labels.dims[0]} labels but ${imagesPath} has ${n} images`);
   if (n === 0) throw new DataError(`${imagesPath}: no images`);
   const rest = images.dims.slice(1);
+  if (rest.some((d) => d === 0)) throw new DataError(`${imagesPath}: images of size [${rest.join(', ')}] hold no pixels`);
   const sampleShape = rest.length === 2 ? [1, rest[0]!, rest[1]!] : rest;
   const lab = Int32Array.from(labels.data);
   let max = 0;
