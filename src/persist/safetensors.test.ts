@@ -1,14 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  CHECKSUM_METADATA_KEY,
   CorruptFileError,
   decodeSafetensors,
   encodeSafetensors,
   MissingFileError,
   readSafetensorsFile,
+  SHA256_METADATA_KEY,
   writeSafetensorsFile,
 } from './safetensors.js';
 
@@ -31,6 +34,16 @@ function f32bytes(values: number[]): Uint8Array {
 function headerOf(bytes: Uint8Array): { len: number; json: Record<string, unknown> } {
   const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   return { len, json: JSON.parse(Buffer.from(bytes.subarray(8, 8 + len)).toString('utf8')) as Record<string, unknown> };
+}
+
+/** `bytes` with the header text passed through `edit` (same length, so offsets stay valid). */
+function editHeader(bytes: Uint8Array, edit: (text: string) => string): Uint8Array {
+  const { len } = headerOf(bytes);
+  const text = edit(Buffer.from(bytes.subarray(8, 8 + len)).toString('utf8'));
+  expect(Buffer.byteLength(text)).toBe(len);
+  const out = bytes.slice();
+  out.set(Buffer.from(text, 'utf8'), 8);
+  return out;
 }
 
 function expectCorrupt(bytes: Uint8Array, pattern: RegExp): void {
@@ -89,12 +102,33 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     expect([...bytes.subarray(8 + len, 8 + len + 4)]).toEqual([0x00, 0x00, 0x80, 0x3f]);
   });
 
-  it('records sha256 of the data section in metadata, overriding a caller-supplied value', () => {
-    const bytes = encodeSafetensors(tensors, { sha256: 'bogus' });
+  it('records the file checksum: sha256 of u64le(|c|) ‖ c ‖ data, c = canonical JSON of sorted metadata and tensor table', () => {
+    const bytes = encodeSafetensors({ b: { data: new Float32Array([1, 2]), shape: [2] }, a: { data: new Float32Array([3]), shape: [1, 1] } }, { z: '1', a: '2' });
     const { len, json } = headerOf(bytes);
-    const expected = createHash('sha256').update(bytes.subarray(8 + len)).digest('hex');
-    expect((json.__metadata__ as Record<string, string>).sha256).toBe(expected);
-    expect(decodeSafetensors(bytes, SRC).metadata.sha256).toBe(expected);
+    const canonical = Buffer.from(JSON.stringify([[['a', '2'], ['z', '1']], [['a', 'F32', [1, 1], [0, 4]], ['b', 'F32', [2], [4, 12]]]]));
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(canonical.length));
+    const expected = createHash('sha256').update(length).update(canonical).update(bytes.subarray(8 + len)).digest('hex');
+    expect((json.__metadata__ as Record<string, string>)[CHECKSUM_METADATA_KEY]).toBe(`sha256:${expected}`);
+    const out = decodeSafetensors(bytes, SRC);
+    expect(out.checksum).toBe('file');
+    expect(out.metadata, 'the checksum entry is not returned as metadata').toEqual({ z: '1', a: '2' });
+  });
+
+  it('the checksum does not depend on the order of header keys or metadata entries', () => {
+    const bytes = encodeSafetensors({ a: { data: new Float32Array([1]), shape: [1] }, b: { data: new Float32Array([2]), shape: [1] } }, { x: '1', y: '2' });
+    const { json } = headerOf(bytes);
+    const meta = json.__metadata__ as Record<string, string>;
+    // Same entries, keys in reverse order (the JSON has the same length, so the padding still fits).
+    const reordered = { b: json.b, a: json.a, __metadata__: { [CHECKSUM_METADATA_KEY]: meta[CHECKSUM_METADATA_KEY], y: '2', x: '1' } };
+    const out = decodeSafetensors(editHeader(bytes, (t) => JSON.stringify(reordered).padEnd(t.length, ' ')), SRC);
+    expect(out.metadata).toEqual({ x: '1', y: '2' });
+    expect(Array.from(out.tensors.b!.data)).toEqual([2]);
+  });
+
+  it('refuses caller metadata under the checksum keys', () => {
+    expect(() => encodeSafetensors(tensors, { [CHECKSUM_METADATA_KEY]: 'sha256:00' })).toThrow(/reserved for the checksum/);
+    expect(() => encodeSafetensors(tensors, { [SHA256_METADATA_KEY]: 'bogus' })).toThrow(/reserved for the checksum/);
   });
 
   it('decodes a file that starts at an odd byte offset into fresh aligned copies, not views', () => {
@@ -111,11 +145,17 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     expect(Array.from(w)).toEqual([1, 2, 3]);
   });
 
-  it('accepts files without metadata or checksum (e.g. written by other tools)', () => {
-    const bytes = build({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32bytes([7, 8]));
+  it('reads a file of the earlier layout, whose sha256 covers the data only, and says so', () => {
+    const data = f32bytes([7, 8]);
+    const sha = createHash('sha256').update(data).digest('hex');
+    const bytes = build({ __metadata__: { note: 'old', sha256: sha }, w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, data);
     const out = decodeSafetensors(bytes, SRC);
     expect(Array.from(out.tensors.w!.data)).toEqual([7, 8]);
-    expect(out.metadata).toEqual({});
+    expect(out.metadata).toEqual({ note: 'old' });
+    expect(out.checksum).toBe('data');
+    const flipped = bytes.slice();
+    flipped[flipped.length - 1]! ^= 0x01;
+    expectCorrupt(flipped, /failed its checksum: sha256 of data is [0-9a-f]{64}, metadata says/);
   });
 
   it('rejects invalid input to the encoder', () => {
@@ -210,10 +250,32 @@ describe('decodeSafetensors corruption → CorruptFileError naming the file', ()
     expectCorrupt(b, /4 unexpected trailing bytes/);
   });
 
-  it('sha256 mismatch (one flipped data bit)', () => {
+  it('checksum mismatch (one flipped data bit)', () => {
     const b = good.slice();
     b[b.length - 1]! ^= 0x01;
-    expectCorrupt(b, /failed its checksum/);
+    expectCorrupt(b, /failed its checksum: sha256 of metadata, tensor table and data is [0-9a-f]{64}, metadata says [0-9a-f]{64}$/);
+  });
+
+  it('checksum mismatch after an edit of metadata or the tensor table (data untouched)', () => {
+    const withMeta = encodeSafetensors({ a: { data: new Float32Array([1, 2]), shape: [2] }, b: { data: new Float32Array([3, 4]), shape: [2] } }, { epoch: '3' });
+    expectCorrupt(editHeader(withMeta, (t) => t.replace('"epoch":"3"', '"epoch":"4"')), /failed its checksum/);
+    expectCorrupt(editHeader(withMeta, (t) => t.replace('"epoch":"3"', '"epocg":"3"')), /failed its checksum/);
+    // Tensor names swapped: offsets and shapes stay valid, only the table changed.
+    expectCorrupt(editHeader(withMeta, (t) => t.replace('"a":', '"c":').replace('"b":', '"a":').replace('"c":', '"b":')), /failed its checksum/);
+    const shaped = encodeSafetensors({ a: { data: new Float32Array(6), shape: [2, 3] } });
+    expectCorrupt(editHeader(shaped, (t) => t.replace('[2,3]', '[3,2]')), /failed its checksum/);
+  });
+
+  it('no checksum: one bit flipped in the name of the checksum key and one in the data', () => {
+    const b = editHeader(good, (t) => t.replace(`"${CHECKSUM_METADATA_KEY}"`, `"${CHECKSUM_METADATA_KEY.replace('c', 'b')}"`));
+    expect(b.filter((x, i) => x !== good[i]).length, 'exactly one header byte differs').toBe(1);
+    b[b.length - 1]! ^= 0x40;
+    expectCorrupt(b, /has no checksum \(metadata key 'checksum' is missing\)/);
+    expectCorrupt(build({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, two), /has no checksum/);
+  });
+
+  it('a malformed checksum value', () => {
+    expectCorrupt(editHeader(good, (t) => t.replace('"sha256:', '"sha257:')), /malformed checksum "sha257:[0-9a-f]+" \(expected sha256:<64 lowercase hex digits>\)/);
   });
 
   it('non-string metadata values and non-UTF-8 headers', () => {
@@ -238,7 +300,7 @@ describe('readSafetensorsFile / writeSafetensorsFile', () => {
     const out = readSafetensorsFile(p);
     expect(Array.from(out.tensors.w!.data)).toEqual([1.5, -2]);
     expect(out.tensors.w!.shape).toEqual([1, 2]);
-    expect(out.metadata.epoch).toBe('3');
+    expect(out.metadata).toEqual({ epoch: '3' });
     expect(readdirSync(dir)).toEqual(['ckpt.safetensors']);
   });
 
@@ -249,6 +311,16 @@ describe('readSafetensorsFile / writeSafetensorsFile', () => {
     writeFileSync(p, bytes.subarray(0, bytes.length - 8));
     expect(() => readSafetensorsFile(p)).toThrow(CorruptFileError);
     expect(() => readSafetensorsFile(p)).toThrow(`checkpoint ${p} is truncated: header says 40 bytes of data, file has 32`);
+  });
+
+  it('a folder or a FIFO at the path is one CorruptFileError line, not EISDIR or a hang', () => {
+    const folder = join(dir, 'folder.safetensors');
+    mkdirSync(folder);
+    expect(() => readSafetensorsFile(folder)).toThrow(CorruptFileError);
+    expect(() => readSafetensorsFile(folder)).toThrow(`checkpoint ${folder} is a folder, not a file`);
+    const fifo = join(dir, 'fifo.safetensors');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => readSafetensorsFile(fifo)).toThrow(`checkpoint ${fifo} is not a regular file`);
   });
 
   it('throws MissingFileError naming a missing file', () => {

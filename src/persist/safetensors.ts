@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 
 /**
@@ -11,10 +11,14 @@ export interface TensorF32 {
   readonly shape: readonly number[];
 }
 
-/** Result of {@link decodeSafetensors}: fresh, properly aligned copies of every tensor plus the metadata map. */
+/**
+ * Result of {@link decodeSafetensors}: fresh, properly aligned copies of every tensor, the
+ * metadata map without the checksum entry that was verified, and what that checksum covered.
+ */
 export interface DecodedSafetensors {
   readonly tensors: Record<string, { data: Float32Array; shape: number[] }>;
   readonly metadata: Record<string, string>;
+  readonly checksum: ChecksumScope;
 }
 
 /**
@@ -46,8 +50,24 @@ export class MissingFileError extends Error {
   }
 }
 
-/** Metadata key under which {@link encodeSafetensors} records the sha256 (lowercase hex) of the data section. */
+/**
+ * Metadata key of the file checksum that {@link encodeSafetensors} writes: `sha256:<64 lowercase
+ * hex digits>` over the metadata, the tensor table and the data (see {@link fileChecksum}).
+ */
+export const CHECKSUM_METADATA_KEY = 'checksum';
+
+/**
+ * Metadata key of the checksum written before the file checksum existed (latentkit ≤ 0.1.0,
+ * checkpoint format 1): sha256 (hex) of the data section only. Still verified when a file has
+ * no {@link CHECKSUM_METADATA_KEY}; never written any more.
+ */
 export const SHA256_METADATA_KEY = 'sha256';
+
+/**
+ * What a decoded file's checksum covered: `'file'` = metadata, tensor table and data
+ * ({@link CHECKSUM_METADATA_KEY}); `'data'` = the data section only (legacy {@link SHA256_METADATA_KEY}).
+ */
+export type ChecksumScope = 'file' | 'data';
 
 /** Safetensors caps the JSON header at 100 MB; anything larger is treated as corrupt. */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
@@ -59,9 +79,10 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * `u64 LE header length N` + `N bytes of UTF-8 JSON header, space-padded so N % 8 == 0` + data.
  *
  * Tensors are laid out contiguously in name order (JS string sort), all with dtype `F32`, data
- * little-endian. `metadata` (string → string) is stored under `__metadata__`; its `sha256` key is
- * always overwritten with the sha256 hex of the data section. Throws a plain Error on invalid
- * input (shape/data length mismatch, non-integer dims, reserved name `__metadata__`).
+ * little-endian. `metadata` (string → string) is stored under `__metadata__`, together with
+ * {@link CHECKSUM_METADATA_KEY} = `sha256:` + {@link fileChecksum} of everything else. Throws a
+ * plain Error on invalid input (shape/data length mismatch, non-integer dims, reserved tensor
+ * name `__metadata__`, a caller-supplied checksum key).
  */
 export function encodeSafetensors(
   tensors: Record<string, TensorF32>,
@@ -93,17 +114,15 @@ export function encodeSafetensors(
 
   const data = new Uint8Array(total);
   for (const { begin, t } of entries) writeF32LE(data, begin, t.data);
-  const sha = createHash('sha256').update(data).digest('hex');
 
   const meta: Record<string, string> = Object.fromEntries(Object.entries(metadata));
   for (const [k, v] of Object.entries(meta)) {
     if (typeof v !== 'string') throw new Error(`encodeSafetensors: metadata value for '${k}' is not a string`);
+    if (k === CHECKSUM_METADATA_KEY || k === SHA256_METADATA_KEY) throw new Error(`encodeSafetensors: metadata key '${k}' is reserved for the checksum`);
   }
-  meta[SHA256_METADATA_KEY] = sha;
-  header[METADATA_KEY] = meta;
-  for (const { name, begin, t } of entries) {
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [begin, begin + t.data.length * 4] };
-  }
+  const table: TensorTableEntry[] = entries.map(({ name, begin, t }) => ({ name, shape: [...t.shape], begin, end: begin + t.data.length * 4 }));
+  header[METADATA_KEY] = { ...meta, [CHECKSUM_METADATA_KEY]: `sha256:${fileChecksum(meta, table, data)}` };
+  for (const { name, shape, begin, end } of table) header[name] = { dtype: 'F32', shape, data_offsets: [begin, end] };
 
   let json = Buffer.from(JSON.stringify(header), 'utf8');
   const padded = Math.ceil(json.length / 8) * 8;
@@ -121,7 +140,9 @@ export function encodeSafetensors(
  * error messages. Only dtype `F32` is accepted. Checks: length ≥ 8, sane header length, UTF-8
  * JSON object header, entry fields, `data_offsets` within the data section, `end - begin ==
  * prod(shape) * 4`, no overlaps or gaps, data section exactly as long as the tensors need, and
- * the `sha256` metadata checksum when present. Every failure throws {@link CorruptFileError}.
+ * a checksum: {@link CHECKSUM_METADATA_KEY} (metadata, tensor table and data) or, in files
+ * written before it existed, the data-only {@link SHA256_METADATA_KEY}. A file with neither is
+ * rejected: latentkit only reads files it wrote. Every failure throws {@link CorruptFileError}.
  * Returned arrays are fresh copies (own, aligned buffers), never views into `bytes`.
  */
 export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
@@ -214,32 +235,74 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   }
 
   const dataSection = bytes.subarray(dataStart);
-  const expectedSha = metadata[SHA256_METADATA_KEY];
-  if (expectedSha !== undefined) {
+  const { [CHECKSUM_METADATA_KEY]: stated, ...rest } = metadata;
+  let checksum: ChecksumScope;
+  if (stated !== undefined) {
+    const m = /^sha256:([0-9a-f]{64})$/.exec(stated);
+    if (!m) fail(`has a malformed checksum ${JSON.stringify(stated.slice(0, 80))} (expected sha256:<64 lowercase hex digits>)`);
+    const actual = fileChecksum(rest, entries, dataSection);
+    if (actual !== m![1]) fail(`failed its checksum: sha256 of metadata, tensor table and data is ${actual}, metadata says ${m![1]}`);
+    metadata = rest;
+    checksum = 'file';
+  } else {
+    const { [SHA256_METADATA_KEY]: legacy, ...others } = metadata;
+    if (legacy === undefined) fail(`has no checksum (metadata key '${CHECKSUM_METADATA_KEY}' is missing), so its contents cannot be trusted`);
     const actual = createHash('sha256').update(dataSection).digest('hex');
-    if (actual !== expectedSha.toLowerCase()) {
-      fail(`failed its checksum: sha256 of data is ${actual}, metadata says ${expectedSha}`);
-    }
+    if (actual !== legacy!.toLowerCase()) fail(`failed its checksum: sha256 of data is ${actual}, metadata says ${legacy}`);
+    metadata = others;
+    checksum = 'data';
   }
 
   const tensors = Object.fromEntries(
     entries.map((e) => [e.name, { data: readF32LE(dataSection, e.begin, (e.end - e.begin) / 4), shape: e.shape }]),
   );
-  return { tensors, metadata };
+  return { tensors, metadata, checksum };
+}
+
+/** One row of the tensor table: a tensor's name, shape and byte range in the data section (dtype is always F32). */
+export interface TensorTableEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/**
+ * The file checksum (lowercase hex): sha256( u64le(|c|) ‖ c ‖ data ), where c is the UTF-8 of
+ * `JSON.stringify([metadata entries sorted by key, tensor rows [name, "F32", shape, [begin, end]]
+ * sorted by name])` and `metadata` excludes {@link CHECKSUM_METADATA_KEY}. The encoding is
+ * canonical (independent of header key order and padding), and the length prefix keeps the
+ * header part and the data apart. Any change to a metadata key or value, a tensor's name,
+ * shape or offsets, or a data byte changes it.
+ */
+export function fileChecksum(metadata: Readonly<Record<string, string>>, table: readonly TensorTableEntry[], data: Uint8Array): string {
+  const byKey = <T>(key: (x: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const meta = Object.entries(metadata)
+    .filter(([k]) => k !== CHECKSUM_METADATA_KEY)
+    .sort(byKey(([k]) => k));
+  const rows = [...table].sort(byKey((e) => e.name)).map((e) => [e.name, 'F32', e.shape, [e.begin, e.end]]);
+  const canonical = Buffer.from(JSON.stringify([meta, rows]), 'utf8');
+  const length = new Uint8Array(8);
+  new DataView(length.buffer).setBigUint64(0, BigInt(canonical.length), true);
+  return createHash('sha256').update(length).update(canonical).update(data).digest('hex');
 }
 
 /**
  * Read and decode a safetensors file (see {@link decodeSafetensors}).
- * Throws {@link MissingFileError} if `path` does not exist, {@link CorruptFileError} if invalid.
+ * Throws {@link MissingFileError} if `path` does not exist, {@link CorruptFileError} if it is
+ * not a regular file (a folder, a FIFO, a device) or is invalid; other file-system errors
+ * (EACCES, EIO, ...) propagate with their `code` and `path` for the CLI to print.
  */
 export function readSafetensorsFile(path: string): DecodedSafetensors {
   let bytes: Uint8Array;
   try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new CorruptFileError(path, 'is a folder, not a file');
+    if (!stat.isFile()) throw new CorruptFileError(path, 'is not a regular file');
     bytes = readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new MissingFileError(path);
-    throw new Error(`cannot read checkpoint ${path}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFileError(path);
+    throw err;
   }
   return decodeSafetensors(bytes, path);
 }

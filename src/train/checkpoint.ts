@@ -4,17 +4,78 @@
  * trainer's progress (epoch, step, generator states). Being one atomically renamed file,
  * a checkpoint is complete or absent. `state.json` mirrors the progress for humans and
  * tools; the safetensors metadata is what `resume` trusts.
+ *
+ * Metadata (all strings): `format` = {@link CHECKPOINT_FORMAT}, `family` (a registered model
+ * family), `progress` (JSON of {@link trainerProgressSchema}) and the file checksum, which
+ * covers the metadata, the tensor table and the data (persist/safetensors). Loading checks the
+ * checksum, then the schema. Format 1 (written by latentkit ≤ 0.1.0) had a data-only checksum;
+ * it is still read, provided that checksum is present and its metadata passes the same schema.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { MODEL_FAMILIES } from '../models/registry.js';
+import type { RngState } from '../nn/rng.js';
 import { writeFileAtomic } from '../persist/atomic.js';
-import { CorruptFileError, readSafetensorsFile, writeSafetensorsFile } from '../persist/safetensors.js';
+import { CorruptFileError, readSafetensorsFile, writeSafetensorsFile, type ChecksumScope } from '../persist/safetensors.js';
 import type { PingPongBuffers } from '../runtime/buffers.js';
 import type { TrainerProgress } from './trainer.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const STATE_FILE = 'state.json';
-const FORMAT = 'latentkit-checkpoint/1';
+/** The format this version writes. */
+export const CHECKPOINT_FORMAT = 'latentkit-checkpoint/2';
+/** The formats this version reads, with the checksum scope each must carry. */
+const READABLE_FORMATS: Readonly<Record<string, ChecksumScope>> = { 'latentkit-checkpoint/1': 'data', [CHECKPOINT_FORMAT]: 'file' };
+
+/** Alea's multiplier: its carry `c` = ⌊2091639·s0 + c·2⁻³²⌋ stays in [0, 2091639). */
+const ALEA_MULTIPLIER = 2091639;
+const TWO_POW_32 = 2 ** 32;
+/** A fraction of Alea's state: a multiple of 2⁻³² in [0, 1) (seeding and every step keep it so). */
+const aleaFraction = z.number().min(0).lt(1).refine((s) => Number.isInteger(s * TWO_POW_32), 'not a multiple of 2^-32, so no Alea generator can be in this state');
+
+/**
+ * A seedrandom Alea state as {@link RngState} serialises it: carry `c` an integer in
+ * [0, 2091639), fractions `s0, s1, s2` multiples of 2⁻³² in [0, 1) (see seedrandom/lib/alea.js),
+ * not all zero with c = 0 (that state only ever yields 0).
+ */
+export const rngStateSchema = z
+  .strictObject({ c: z.number().int().min(0).lt(ALEA_MULTIPLIER), s0: aleaFraction, s1: aleaFraction, s2: aleaFraction })
+  .refine((s) => s.c !== 0 || s.s0 !== 0 || s.s1 !== 0 || s.s2 !== 0, 'an all-zero generator state (it would only draw zeros)');
+
+/**
+ * The trainer's position as a checkpoint stores it: completed epochs, optimizer steps taken
+ * in total, and the data (shuffling) and noise generators. A strict z.object, so fields for
+ * new kinds of progress are added with `.extend` (and unknown fields are refused).
+ * {@link parseTrainerProgress} adds the cross-field checks.
+ */
+export const trainerProgressSchema = z.strictObject({
+  epoch: z.number().int().min(0),
+  step: z.number().int().min(0),
+  rng: z.strictObject({ data: rngStateSchema, noise: rngStateSchema }),
+});
+
+/**
+ * {@link trainerProgressSchema} plus consistency: every completed epoch took at least one
+ * step (an epoch has ⌈n / batch⌉ ≥ 1 steps), so `step ≥ epoch`; in particular epoch 0 of a
+ * fresh run has step 0 unless it stopped mid-epoch.
+ */
+const consistentProgressSchema = trainerProgressSchema.refine((p) => p.step >= p.epoch, { message: 'fewer steps than completed epochs', path: ['step'] });
+
+// The schema and the trainer's type describe the same value.
+const _progressMatchesTrainer: (p: z.infer<typeof trainerProgressSchema>) => TrainerProgress = (p) => p;
+const _rngMatches: (s: RngState) => z.infer<typeof rngStateSchema> = (s) => s;
+void _progressMatchesTrainer;
+void _rngMatches;
+
+const familyName = z.string().refine((f) => MODEL_FAMILIES.has(f), `not a model family (known: ${[...MODEL_FAMILIES.keys()].join(', ')})`);
+
+/** The checkpoint's metadata after the checksum entry is removed: exactly these keys. */
+const checkpointMetadataSchema = z.strictObject({
+  format: z.string(),
+  family: familyName,
+  progress: z.string(),
+});
 
 export class NoCheckpointError extends Error {
   override readonly name = 'NoCheckpointError';
@@ -27,7 +88,7 @@ export function hasCheckpoint(dir: string): boolean {
 /** Writes the state store and progress of a run into `dir` (atomically). */
 export function saveCheckpoint(dir: string, state: PingPongBuffers, progress: TrainerProgress, family: string): void {
   const path = join(dir, CHECKPOINT_FILE);
-  writeSafetensorsFile(path, state.snapshot(), { format: FORMAT, family, progress: JSON.stringify(progress) });
+  writeSafetensorsFile(path, state.snapshot(), { format: CHECKPOINT_FORMAT, family, progress: JSON.stringify(progress) });
   writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify({ ...progress, checkpoint: CHECKPOINT_FILE }, null, 2)}\n`);
 }
 
@@ -37,20 +98,50 @@ export interface LoadedCheckpoint {
   readonly family: string;
 }
 
-/** Reads and validates `dir/checkpoint.safetensors`. */
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+export interface LoadCheckpointOptions {
+  /** The family the run's config names; a checkpoint of another family is refused. */
+  readonly family?: string;
+}
+
+/**
+ * Reads and validates `dir/checkpoint.safetensors`: structure and checksum (persist/safetensors),
+ * then a readable format with the checksum scope it requires, then the metadata schema, then
+ * (if given) the expected family. Every failure is a one-line {@link CorruptFileError} naming
+ * the file; a missing file is a {@link NoCheckpointError}.
+ */
+export function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): LoadedCheckpoint {
   const path = join(dir, CHECKPOINT_FILE);
   if (!existsSync(path)) throw new NoCheckpointError(`no checkpoint in ${dir} (expected ${path})`);
-  const { tensors, metadata } = readSafetensorsFile(path);
-  if (metadata['format'] !== FORMAT) throw new CorruptFileError(path, `is not a latentkit checkpoint (format ${metadata['format'] ?? 'missing'})`);
-  let progress: TrainerProgress;
-  try {
-    progress = JSON.parse(metadata['progress'] ?? '') as TrainerProgress;
-  } catch {
-    throw new CorruptFileError(path, 'has unreadable progress metadata');
+  const { tensors, metadata, checksum } = readSafetensorsFile(path);
+  const format = metadata['format'];
+  const scope = format === undefined ? undefined : READABLE_FORMATS[format];
+  if (scope === undefined) {
+    throw new CorruptFileError(path, `is not a latentkit checkpoint this version reads (format ${format === undefined ? 'missing' : JSON.stringify(format.slice(0, 80))}; reads ${Object.keys(READABLE_FORMATS).join(', ')})`);
   }
-  if (!Number.isInteger(progress.epoch) || !Number.isInteger(progress.step) || !progress.rng) throw new CorruptFileError(path, 'has incomplete progress metadata');
-  return { tensors, progress, family: metadata['family'] ?? '' };
+  if (scope !== checksum) throw new CorruptFileError(path, `has a ${checksum === 'data' ? 'data-only' : 'whole-file'} checksum, but format ${format} requires a ${scope === 'data' ? 'data-only' : 'whole-file'} one`);
+  const meta = checkpointMetadataSchema.safeParse(metadata);
+  if (!meta.success) throw new CorruptFileError(path, `has invalid metadata: ${describeIssue(meta.error, metadata)}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(meta.data.progress);
+  } catch {
+    throw new CorruptFileError(path, 'has unreadable progress metadata (not JSON)');
+  }
+  const progress = consistentProgressSchema.safeParse(raw);
+  if (!progress.success) throw new CorruptFileError(path, `has invalid progress metadata: ${describeIssue(progress.error, raw)}`);
+  if (options.family !== undefined && meta.data.family !== options.family) {
+    throw new CorruptFileError(path, `holds a ${meta.data.family} model, but the run's config.json says ${options.family}`);
+  }
+  return { tensors, progress: progress.data, family: meta.data.family };
+}
+
+/** `epoch: Too small: expected number to be >=0 (got -5)`: the first issue, its path and the offending value when it is a scalar. */
+function describeIssue(error: z.ZodError, input: unknown): string {
+  const issue = error.issues[0]!;
+  let value: unknown = input;
+  for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const got = value === undefined || (typeof value === 'object' && value !== null) ? '' : ` (got ${JSON.stringify(value)?.slice(0, 80)})`;
+  return `${issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''}${issue.message}${got}`;
 }
 
 /**

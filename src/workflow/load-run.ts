@@ -25,7 +25,7 @@ export interface LoadedRun {
 export function loadRun(dir: string): LoadedRun {
   const config = readRunConfig(dir);
   const model = getFamily(config.model.family).create(config.model);
-  const ckpt = loadCheckpoint(dir);
+  const ckpt = loadCheckpoint(dir, { family: config.model.family });
   const params = new TensorStore(buildEvalGraph(model).params);
   restoreState(params, ckpt, join(dir, CHECKPOINT_FILE));
   return { dir, config, model, params, epoch: ckpt.progress.epoch };
