@@ -157,7 +157,7 @@ describe('the metadata schema (valid checksum, invalid content)', () => {
   });
 
   it('refuses a checkpoint of another family than the run’s config', () => {
-    corrupt(saved(progressAt(3, 30), 'vae'), /holds a vae model, but the run's config\.json says ae$/, { family: 'ae' });
+    corrupt(saved(progressAt(3, 30), 'vae'), /holds a model of family vae, but the run's config\.json says ae$/, { family: 'ae' });
   });
 
   it('accepts every state a seeded generator passes through', () => {

@@ -130,7 +130,7 @@ export function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {})
   const progress = consistentProgressSchema.safeParse(raw);
   if (!progress.success) throw new CorruptFileError(path, `has invalid progress metadata: ${describeIssue(progress.error, raw)}`);
   if (options.family !== undefined && meta.data.family !== options.family) {
-    throw new CorruptFileError(path, `holds a ${meta.data.family} model, but the run's config.json says ${options.family}`);
+    throw new CorruptFileError(path, `holds a model of family ${meta.data.family}, but the run's config.json says ${options.family}`);
   }
   return { tensors, progress: progress.data, family: meta.data.family };
 }
