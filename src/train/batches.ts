@@ -6,6 +6,9 @@
  * With `dynamicBinarize`, every batch's x is a fresh draw x̃ ~ Bernoulli(x) elementwise
  * (x̃ = 1 if u < x, u ~ U[0, 1)), the dynamic binarisation of Salakhutdinov & Murray (2008);
  * the draws come from the same generator as the noise, before it, so a resumed run repeats them.
+ *
+ * Rows come from an in-memory dataset (gathered by index, `fill`) or from a streamed epoch
+ * (gathered in its order, `fillStream`); binarisation, labels and noise are the same for both.
  */
 import type { Dataset } from '../data/dataset.js';
 import { sampleSize } from '../data/dataset.js';
@@ -13,6 +16,7 @@ import { fillNoise, type NoiseSpec } from '../nn/builder.js';
 import { UsageError } from '../errors.js';
 import type { Rng } from '../nn/rng.js';
 import { Tensor } from '../runtime/program.js';
+import { isStreaming, type StreamEpoch, type StreamingData } from './stream.js';
 
 export interface BatchFeederOptions {
   /** Replace each batch's x (values in [0, 1]) by a fresh Bernoulli(x) draw. */
@@ -22,9 +26,11 @@ export interface BatchFeederOptions {
 export class BatchFeeder {
   private readonly cache = new Map<number, Record<string, Tensor>>();
   private readonly dim: number;
+  /** Whether the rows carry labels (fed to label-conditioned noise, one-hot y). */
+  private readonly labelled: boolean;
 
   constructor(
-    readonly dataset: Dataset,
+    readonly dataset: Dataset | StreamingData,
     readonly inputShape: readonly number[],
     readonly numClasses: number,
     readonly noises: readonly NoiseSpec[],
@@ -35,7 +41,8 @@ export class BatchFeeder {
     this.dim = sampleSize(dataset);
     const want = inputShape.reduce((a, b) => a * b, 1);
     if (want !== this.dim) throw new UsageError(`data ${dataset.name} has samples of ${this.dim} values; the model expects ${want} (shape ${JSON.stringify(inputShape)})`);
-    if (numClasses > 0 && !dataset.labels) throw new UsageError(`data ${dataset.name} has no labels, but this model reads labels`);
+    this.labelled = isStreaming(dataset) ? dataset.reader.labelled : dataset.labels !== undefined;
+    if (numClasses > 0 && !this.labelled) throw new UsageError(`data ${dataset.name} has no labels, but this model reads labels`);
   }
 
   private tensors(count: number): Record<string, Tensor> {
@@ -57,7 +64,8 @@ export class BatchFeeder {
   private batchLabels(order: Int32Array | null, start: number, count: number): Int32Array {
     if (this.labelBuf.length < count) this.labelBuf = new Int32Array(count);
     const out = this.labelBuf.subarray(0, count);
-    for (let i = 0; i < count; i++) out[i] = this.dataset.labels![order ? order[start + i]! : start + i]!;
+    const labels = (this.dataset as Dataset).labels!;
+    for (let i = 0; i < count; i++) out[i] = labels[order ? order[start + i]! : start + i]!;
     return out;
   }
 
@@ -65,16 +73,34 @@ export class BatchFeeder {
   fill(order: Int32Array | null, start: number, count: number, rng: Rng): Record<string, Tensor> {
     const t = this.tensors(count);
     const x = t[`x${this.suffix}`]!.data as Float32Array;
-    const src = this.dataset.x;
+    const src = (this.dataset as Dataset).x;
     const d = this.dim;
     for (let i = 0; i < count; i++) {
       const row = order ? order[start + i]! : start + i;
       x.set(src.subarray(row * d, row * d + d), i * d);
     }
+    return this.finish(t, count, this.labelled ? this.batchLabels(order, start, count) : null, rng);
+  }
+
+  /** Feeds for the rows at positions [start, start+count) of a streamed epoch, then as {@link fill}. */
+  async fillStream(epoch: StreamEpoch, start: number, count: number, rng: Rng): Promise<Record<string, Tensor>> {
+    const t = this.tensors(count);
+    let labels: Int32Array | null = null;
+    if (this.labelled) {
+      if (this.labelBuf.length < count) this.labelBuf = new Int32Array(count);
+      labels = this.labelBuf.subarray(0, count);
+    }
+    await epoch.gather(start, count, t[`x${this.suffix}`]!.data as Float32Array, labels);
+    return this.finish(t, count, labels, rng);
+  }
+
+  /** Binarisation (if on), one-hot labels and noise for a batch whose x (and labels) are in place. */
+  private finish(t: Record<string, Tensor>, count: number, labels: Int32Array | null, rng: Rng): Record<string, Tensor> {
+    const x = t[`x${this.suffix}`]!.data as Float32Array;
+    const d = this.dim;
     if (this.options.dynamicBinarize) {
       for (let i = 0; i < count * d; i++) x[i] = rng.uniform() < x[i]! ? 1 : 0;
     }
-    const labels = this.dataset.labels ? this.batchLabels(order, start, count) : null;
     if (this.numClasses > 0) {
       const y = t[`y${this.suffix}`]!.data as Float32Array;
       y.fill(0);

@@ -5,14 +5,15 @@
  */
 import type { Dataset } from '../data/dataset.js';
 import type { TrainableModel } from '../models/types.js';
+import type { StreamingData } from './stream.js';
 import { type TermValues, Trainer, type TrainerOptions } from './trainer.js';
 
 export interface FitOptions extends TrainerOptions {
   readonly epochs: number;
 }
 
-/** Trains `model` on `train` for `options.epochs` epochs. Release the returned trainer when done. */
-export async function fit(model: TrainableModel, train: Dataset, options: FitOptions): Promise<Trainer> {
+/** Trains `model` on `train` (in memory or streamed) for `options.epochs` epochs. Release the returned trainer when done. */
+export async function fit(model: TrainableModel, train: Dataset | StreamingData, options: FitOptions): Promise<Trainer> {
   const trainer = await Trainer.create(model, options);
   try {
     for (let e = 0; e < options.epochs; e++) await trainer.trainEpoch(train, options.epochs);
@@ -24,7 +25,7 @@ export async function fit(model: TrainableModel, train: Dataset, options: FitOpt
 }
 
 /** `fit`, then every term of the model averaged over `test`. */
-export async function fitAndEvaluate(model: TrainableModel, train: Dataset, test: Dataset, options: FitOptions): Promise<TermValues> {
+export async function fitAndEvaluate(model: TrainableModel, train: Dataset | StreamingData, test: Dataset, options: FitOptions): Promise<TermValues> {
   const trainer = await fit(model, train, options);
   try {
     return await trainer.evaluate(test);

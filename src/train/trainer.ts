@@ -3,6 +3,14 @@
  * phase per step, scheduled scalars (KL warm-up, learning rate), the NaN guard, epoch
  * metrics and evaluation. It owns the state store (parameters and optimizer state);
  * persistence lives in `checkpoint.ts`.
+ *
+ * Training data is in memory (a `Dataset`: each epoch visits a permutation of all rows drawn
+ * from the data generator) or streamed from a file (a `StreamingData`: each epoch visits the
+ * windowed block shuffle of stream.ts, drawn from the same generator). Either way the
+ * position at a step boundary is (the data generator's state at the start of the epoch, the
+ * step in the epoch): a mid-epoch checkpoint records both (plus the noise generator's state
+ * and the epoch's partial term sums), and a resume re-draws the epoch's order and continues
+ * at that step, bit for bit as the uninterrupted run.
  */
 import type { Dataset } from '../data/dataset.js';
 import type { TrainableModel } from '../models/types.js';
@@ -11,9 +19,11 @@ import { Rng, type RngState } from '../nn/rng.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { PingPongBuffers } from '../runtime/buffers.js';
 import { Tensor, type RuntimeOptions } from '../runtime/program.js';
+import { UsageError } from '../errors.js';
 import { BatchFeeder } from './batches.js';
 import { averageOverData } from './evaluate.js';
 import { type CompiledStep, type CompiledTraining, compileTraining, stepSuffix } from './programs.js';
+import { isStreaming, StreamEpoch, type StreamingData, type StreamPosition } from './stream.js';
 
 export type TermValues = Record<string, number>;
 
@@ -48,7 +58,32 @@ export interface TrainerOptions extends RuntimeOptions {
 export interface TrainerProgress {
   readonly epoch: number;
   readonly step: number;
+  /**
+   * `data`: the data generator's state at the start of the next epoch to run (mid-epoch: of the
+   * epoch in progress, whose order is re-drawn from it); `noise`: the noise generator's state now.
+   */
   readonly rng: { readonly data: RngState; readonly noise: RngState };
+  /** Present when the run stopped inside epoch `epoch + 1`. */
+  readonly inEpoch?: EpochPosition;
+}
+
+/** How far into an epoch a run is (at a step boundary). */
+export interface EpochPosition {
+  /** Steps of the epoch already done. */
+  readonly step: number;
+  /** Training rows of the epoch (the data a resume sees must have as many). */
+  readonly rows: number;
+  /** Per term, Σ value · batch rows over the steps done (the epoch's mean is the total sum / rows). */
+  readonly sums: TermValues;
+  /** Streamed data: the reader's window and offset of the next row, and the window key (a check on the re-drawn order). */
+  readonly stream?: StreamPosition;
+}
+
+/** Mid-epoch checkpoints: after the step (or chain of steps) that reaches a multiple of `every` global steps. */
+export interface MidEpochCheckpoints {
+  readonly every: number;
+  /** Receives the position to save (never after the epoch's last step: the epoch's end is saved by the caller). */
+  readonly save: (progress: TrainerProgress) => void | Promise<void>;
 }
 
 export interface StepEvent {
@@ -65,6 +100,8 @@ export interface EpochResult {
   readonly step: number;
   /** Terms averaged over the epoch's samples (per sample). */
   readonly train: TermValues;
+  /** Rows trained in this call (fewer than the epoch's when it resumed mid-epoch). */
+  readonly samples: number;
   readonly seconds: number;
   readonly samplesPerSec: number;
 }
@@ -85,6 +122,8 @@ export class Trainer {
   private noiseRng: Rng;
   private epochsDone = 0;
   private steps = 0;
+  /** The position inside the next epoch that a restored mid-epoch checkpoint asks to continue from. */
+  private resumeAt: EpochPosition | undefined;
   /** Per phase: its pre-allocated term outputs and learning-rate input. */
   private readonly phaseIo: { terms: Record<string, Tensor>; lr: Tensor }[];
   /** The chained program's pre-allocated term outputs and per-step learning-rate inputs. */
@@ -122,7 +161,8 @@ export class Trainer {
   }
 
   get progress(): TrainerProgress {
-    return { epoch: this.epochsDone, step: this.steps, rng: { data: this.dataRng.state(), noise: this.noiseRng.state() } };
+    const p = { epoch: this.epochsDone, step: this.steps, rng: { data: this.dataRng.state(), noise: this.noiseRng.state() } };
+    return this.resumeAt ? { ...p, inEpoch: this.resumeAt } : p;
   }
 
   /** Continues from a saved position (the state store must be restored separately). */
@@ -131,6 +171,7 @@ export class Trainer {
     this.steps = p.step;
     this.dataRng = new Rng({ state: p.rng.data });
     this.noiseRng = new Rng({ state: p.rng.noise });
+    this.resumeAt = p.inEpoch;
   }
 
   private at(epoch: number): ScheduleAt {
@@ -141,8 +182,11 @@ export class Trainer {
     for (const s of this.compiled.schedules) (this.schedTensors[s.name]!.data as Float32Array)[0] = s.value(at);
   }
 
-  /** Runs one epoch over `data` in a fresh random order; `totalEpochs` sizes the schedules. */
-  async trainEpoch(data: Dataset, totalEpochs: number, onStep?: (e: StepEvent) => void): Promise<EpochResult> {
+  /**
+   * Runs one epoch over `data` in a fresh random order (or the rest of the epoch a restored
+   * mid-epoch progress stopped in); `totalEpochs` sizes the schedules.
+   */
+  async trainEpoch(data: Dataset | StreamingData, totalEpochs: number, onStep?: (e: StepEvent) => void, checkpoints?: MidEpochCheckpoints): Promise<EpochResult> {
     const { batchSize } = this.options;
     const feedOpts = { dynamicBinarize: this.options.dynamicBinarize ?? false };
     const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.noises, '', feedOpts);
@@ -153,33 +197,57 @@ export class Trainer {
           return new BatchFeeder(data, this.model.inputShape, this.model.numClasses, chain.graph.noises.filter((n) => n.name.endsWith(suffix)), suffix, feedOpts);
         })
       : [];
-    const order = this.dataRng.permutation(data.n);
+    const resume = this.resumeAt;
+    if (resume && resume.rows !== data.n) throw new UsageError(`the checkpoint stopped inside an epoch over ${resume.rows} training rows, but ${data.name} now gives ${data.n}; resume with the data it was trained on`);
+    const epochStart = this.dataRng.state();
+    const stream = isStreaming(data) ? StreamEpoch.draw(data, this.dataRng) : undefined;
+    const order = stream ? null : this.dataRng.permutation(data.n);
+    if (resume) checkStreamPosition(resume, stream?.position(resume.step * batchSize));
+    this.resumeAt = undefined;
+    const rows: Rows = { order, stream, batchSize };
     this.stepsPerEpoch = Math.ceil(data.n / batchSize);
     this.totalSteps = this.stepsPerEpoch * totalEpochs;
     const fullSteps = Math.floor(data.n / batchSize);
     const epoch = this.epochsDone + 1;
-    const sums: TermValues = {};
+    const sums: TermValues = resume ? { ...resume.sums } : {};
     const report = (s: number, count: number, terms: TermValues): void => {
       for (const [t, v] of Object.entries(terms)) sums[t] = (sums[t] ?? 0) + v * count;
       onStep?.({ epoch, stepInEpoch: s + 1, stepsPerEpoch: this.stepsPerEpoch, samples: s * batchSize + count, terms });
     };
+    const first = resume?.step ?? 0;
     const t0 = performance.now();
-    for (let s = 0; s < this.stepsPerEpoch; ) {
-      if (chain && s + chain.graph.steps <= fullSteps) {
-        const perStep = await this.chainedSteps(chain, chainFeeders, order, s, epoch);
-        perStep.forEach((terms, i) => report(s + i, batchSize, terms));
-        s += chain.graph.steps;
-      } else {
-        const count = Math.min(batchSize, data.n - s * batchSize);
-        report(s, count, await this.singleStep(feeder, order, s, count, epoch));
-        s++;
+    try {
+      for (let s = first; s < this.stepsPerEpoch; ) {
+        const before = this.steps;
+        if (chain && s + chain.graph.steps <= fullSteps) {
+          const perStep = await this.chainedSteps(chain, chainFeeders, rows, s, epoch);
+          perStep.forEach((terms, i) => report(s + i, batchSize, terms));
+          s += chain.graph.steps;
+        } else {
+          const count = Math.min(batchSize, data.n - s * batchSize);
+          report(s, count, await this.singleStep(feeder, rows, s, count, epoch));
+          s++;
+        }
+        if (checkpoints && s < this.stepsPerEpoch && Math.floor(this.steps / checkpoints.every) > Math.floor(before / checkpoints.every)) {
+          const inEpoch: EpochPosition = { step: s, rows: data.n, sums: { ...sums }, ...(stream && { stream: stream.position(s * batchSize) }) };
+          await checkpoints.save({ epoch: this.epochsDone, step: this.steps, rng: { data: epochStart, noise: this.noiseRng.state() }, inEpoch });
+        }
       }
+    } finally {
+      await stream?.settle();
     }
     const seconds = (performance.now() - t0) / 1000;
     this.epochsDone = epoch;
     const train: TermValues = {};
     for (const [t, v] of Object.entries(sums)) train[t] = v / data.n;
-    return { epoch, step: this.steps, train, seconds, samplesPerSec: data.n / seconds };
+    const samples = data.n - Math.min(data.n, first * batchSize);
+    return { epoch, step: this.steps, train, samples, seconds, samplesPerSec: samples / seconds };
+  }
+
+  /** The feeds of step `s`'s batch (`count` rows) from the epoch's rows, with noise drawn from the noise generator. */
+  private feed(feeder: BatchFeeder, rows: Rows, s: number, count: number): Record<string, Tensor> | Promise<Record<string, Tensor>> {
+    const start = s * rows.batchSize;
+    return rows.stream ? feeder.fillStream(rows.stream, start, count, this.noiseRng) : feeder.fill(rows.order, start, count, this.noiseRng);
   }
 
   private lrAt(at: ScheduleAt): number {
@@ -202,8 +270,9 @@ export class Trainer {
   }
 
   /** Step `s` of the epoch: every phase in order, one program call each. */
-  private async singleStep(feeder: BatchFeeder, order: Int32Array, s: number, count: number, epoch: number): Promise<TermValues> {
-    const batch = feeder.fill(order, s * this.options.batchSize, count, this.noiseRng);
+  private async singleStep(feeder: BatchFeeder, rows: Rows, s: number, count: number, epoch: number): Promise<TermValues> {
+    const fed = this.feed(feeder, rows, s, count);
+    const batch = fed instanceof Promise ? await fed : fed;
     const at = this.at(epoch);
     this.setSchedules(at);
     const lr = this.lrAt(at);
@@ -226,14 +295,15 @@ export class Trainer {
    * noise, schedules and learning rates are drawn in the same order as K single steps.
    * If any step diverges, none of the K updates is kept.
    */
-  private async chainedSteps(chain: CompiledStep, feeders: readonly BatchFeeder[], order: Int32Array, s: number, epoch: number): Promise<TermValues[]> {
+  private async chainedSteps(chain: CompiledStep, feeders: readonly BatchFeeder[], rows: Rows, s: number, epoch: number): Promise<TermValues[]> {
     const { graph, program } = chain;
     const K = graph.steps;
     const io = this.chainIo!;
     const feeds: Record<string, Tensor> = { ...this.state.feeds() };
     for (let i = 0; i < K; i++) {
       const suffix = stepSuffix(i, K);
-      Object.assign(feeds, feeders[i]!.fill(order, (s + i) * this.options.batchSize, this.options.batchSize, this.noiseRng));
+      const fed = this.feed(feeders[i]!, rows, s + i, this.options.batchSize);
+      Object.assign(feeds, fed instanceof Promise ? await fed : fed);
       const at = { ...this.at(epoch), step: this.steps + i };
       for (const spec of graph.schedules) if (spec.name.endsWith(suffix)) (this.schedTensors[spec.name]!.data as Float32Array)[0] = spec.value(at);
       (io.lrs[i]!.data as Float32Array)[0] = this.lrAt(at) * (graph.phase.lrScale ?? 1);
@@ -269,5 +339,21 @@ export class Trainer {
 
   async release(): Promise<void> {
     await Promise.all([...this.compiled.phases.map((p) => p.program.release()), this.compiled.eval.release()]);
+  }
+}
+
+/** An epoch's rows: a permutation of an in-memory dataset, or a streamed epoch. */
+interface Rows {
+  readonly order: Int32Array | null;
+  readonly stream: StreamEpoch | undefined;
+  readonly batchSize: number;
+}
+
+/** A mid-epoch position must match the data it resumes on: streamed or not, and (streamed) the same window plan, order and place. */
+function checkStreamPosition(saved: EpochPosition, now: StreamPosition | undefined): void {
+  const same = saved.stream === undefined ? now === undefined : now !== undefined && (Object.keys(now) as (keyof StreamPosition)[]).every((k) => now[k] === saved.stream![k]);
+  if (!same) {
+    const was = saved.stream ? `streamed (window ${saved.stream.window}, offset ${saved.stream.offset})` : 'in memory';
+    throw new UsageError(`the checkpoint stopped inside an epoch over data ${was}, which the data now given does not reproduce (${now ? `streamed: window ${now.window}, offset ${now.offset}` : 'in memory'}); resume with the data settings it was trained with`);
   }
 }
