@@ -1,0 +1,273 @@
+/**
+ * `buildExploreBundle`: the files the explorer page needs of one run, written into a folder
+ * (see explore-manifest.ts for the format):
+ *   encoder.onnx, decoder.onnx, model.json   from export-run.ts
+ *   codes.f32, map.f32, labels.i32           the mapped points: codes of a split (μ for VAEs)
+ *                                            and their 2-D map (latent/projection.ts project2d)
+ *   thumbs.u8                                each point's image, as drawn (HWC uint8)
+ *   prior.f32 (+ prior-labels.i32)           draws from the model's own prior when the page
+ *                                            cannot draw it itself (an AAE's mixture/uniform prior)
+ *   metrics.jsonl                            copy of the run's log
+ *   manifest.json                            written last; with `source`, the key of the cache
+ *
+ * The folder is built beside its target and renamed into place, so a killed build never
+ * leaves a half bundle that looks complete. `bundleIsCurrent` tells whether a folder already
+ * holds the bundle of the same checkpoint, config and options (the explorer's cache).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Dataset } from '../data/dataset.js';
+import { UsageError } from '../errors.js';
+import { unitVariances } from '../latent/active-units.js';
+import { gatherRows } from '../latent/code-stats.js';
+import { project2d, type ProjectionMethod } from '../latent/projection.js';
+import { getFamily } from '../models/registry.js';
+import { Rng } from '../nn/rng.js';
+import { CHECKPOINT_FILE } from '../train/checkpoint.js';
+import { exportRun } from './export-run.js';
+import { EXPLORE_FORMAT, type ExploreImage, type ExploreManifest, type ExplorePreprocess, type ExplorePrior } from './explore-manifest.js';
+import { openLatent, type LatentContext, type LatentOptions } from './latent-context.js';
+import { CONFIG_FILE, METRICS_FILE, readRunConfig } from './run-dir.js';
+import { readRunPreprocess } from './run-data.js';
+import { fitCodeMixture } from './prior-codes.js';
+import { VERSION } from './train-run.js';
+
+/** Codes drawn from the model's prior graph for the page (kind `draws`). */
+export const PRIOR_DRAWS = 2048;
+
+export type ExploreSplit = 'test' | 'train' | 'all';
+export const EXPLORE_SPLITS: readonly ExploreSplit[] = ['test', 'train', 'all'];
+
+export interface ExploreBundleOptions extends LatentOptions {
+  /** The bundle folder to write (replaced as a whole). */
+  readonly out: string;
+  /** Map projection for codes wider than 2 (default `pca`; k ≤ 2 is always drawn as is). */
+  readonly method?: ProjectionMethod;
+  readonly split?: ExploreSplit;
+  /** Most points mapped (default: the method's cap, latent/projection.ts DEFAULT_MAX_POINTS). */
+  readonly maxPoints?: number;
+  readonly seed?: number;
+  readonly onProgress?: (done: number, total: number, phase: string) => void;
+}
+
+/** What identifies a bundle's inputs: if all of it matches, a folder's bundle can be reused. */
+export interface BundleSource {
+  readonly format: string;
+  readonly latentkit: string;
+  readonly checkpoint: { readonly size: number; readonly mtimeMs: number };
+  readonly config: { readonly size: number; readonly mtimeMs: number };
+  readonly method: ProjectionMethod;
+  readonly split: ExploreSplit;
+  readonly maxPoints: number | null;
+  readonly seed: number;
+}
+
+export interface BundleSummary {
+  readonly out: string;
+  readonly points: number;
+  readonly method: ExploreManifest['points']['method'];
+  readonly reused: boolean;
+  readonly seconds: number;
+}
+
+/** The manifest name inside a bundle. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Fails (one line) unless `dir` is a run with a checkpoint. Reads nothing else. */
+export function checkExplorableRun(dir: string): void {
+  readRunConfig(dir);
+  if (!existsSync(join(dir, CHECKPOINT_FILE))) throw new UsageError(`${dir} has no checkpoint (${CHECKPOINT_FILE}): train it first, or wait for its first epoch to end`);
+}
+
+export function bundleSource(opts: ExploreBundleOptions): BundleSource {
+  const stamp = (f: string): { size: number; mtimeMs: number } => {
+    const s = statSync(join(opts.dir, f));
+    return { size: s.size, mtimeMs: s.mtimeMs };
+  };
+  return {
+    format: EXPLORE_FORMAT,
+    latentkit: VERSION,
+    checkpoint: stamp(CHECKPOINT_FILE),
+    config: stamp(CONFIG_FILE),
+    method: opts.method ?? 'pca',
+    split: opts.split ?? 'test',
+    maxPoints: opts.maxPoints ?? null,
+    seed: opts.seed ?? 0,
+  };
+}
+
+/** Whether `out` holds a complete bundle built from the same inputs. */
+export function bundleIsCurrent(opts: ExploreBundleOptions): boolean {
+  const path = join(opts.out, MANIFEST_FILE);
+  if (!existsSync(path)) return false;
+  try {
+    const saved = (JSON.parse(readFileSync(path, 'utf8')) as { source?: unknown }).source;
+    return JSON.stringify(saved) === JSON.stringify(bundleSource(opts));
+  } catch {
+    return false;
+  }
+}
+
+/** The bundle of `opts.dir` in `opts.out`, reused when current, else built afresh. */
+export async function ensureExploreBundle(opts: ExploreBundleOptions): Promise<BundleSummary> {
+  checkExplorableRun(opts.dir);
+  if (bundleIsCurrent(opts)) {
+    const m = JSON.parse(readFileSync(join(opts.out, MANIFEST_FILE), 'utf8')) as ExploreManifest;
+    return { out: opts.out, points: m.points.count, method: m.points.method, reused: true, seconds: 0 };
+  }
+  return buildExploreBundle(opts);
+}
+
+/** Builds the bundle into a sibling temp folder, then swaps it in for `opts.out`. */
+export async function buildExploreBundle(opts: ExploreBundleOptions): Promise<BundleSummary> {
+  checkExplorableRun(opts.dir);
+  const t0 = performance.now();
+  const source = bundleSource(opts);
+  const staging = join(dirname(opts.out), `.${basename(opts.out)}.tmp-${process.pid}-${Date.now()}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const manifest = await writeBundleFiles(opts, source, staging);
+    writeFileSync(join(staging, MANIFEST_FILE), `${JSON.stringify({ ...manifest, source })}\n`);
+    rmSync(opts.out, { recursive: true, force: true });
+    renameSync(staging, opts.out);
+    return { out: opts.out, points: manifest.points.count, method: manifest.points.method, reused: false, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Rows of train then test (for split `all`). */
+function joinSplits(a: Dataset, b: Dataset): Dataset {
+  const x = new Float32Array(a.x.length + b.x.length);
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  const { labels: _, ...rest } = a;
+  if (!a.labels || !b.labels) return { ...rest, n: a.n + b.n, x };
+  const labels = new Int32Array(a.n + b.n);
+  labels.set(a.labels);
+  labels.set(b.labels, a.n);
+  return { ...rest, n: a.n + b.n, x, labels };
+}
+
+function splitData(ctx: LatentContext, split: ExploreSplit): Dataset {
+  return split === 'all' ? joinSplits(ctx.data.train, ctx.data.test) : ctx.data[split];
+}
+
+/** The page's form of the run's transforms. */
+function pagePreprocess(ctx: LatentContext): ExplorePreprocess {
+  const p = readRunPreprocess(ctx.dir, ctx.run.config.data);
+  return {
+    ...(p.binarize !== undefined && { binarizeThreshold: 0.5 }),
+    ...(p.standardize !== undefined && { standardize: { mean: Array.from(p.standardize.mean), std: Array.from(p.standardize.std) } }),
+  };
+}
+
+/**
+ * Each row of x (CHW floats in data space after the run's transforms) as display bytes, HWC:
+ * standardised data is mapped back by x·σ + μ, then clamp(x, 0, 1)·255, rounded.
+ */
+export function thumbnailBytes(x: Float32Array, rows: Int32Array, image: ExploreImage, pre: ExplorePreprocess): Uint8Array {
+  const { channels: c, height: h, width: w } = image;
+  const d = c * h * w;
+  const out = new Uint8Array(rows.length * d);
+  const mean = pre.standardize?.mean;
+  const std = pre.standardize?.std;
+  rows.forEach((r, i) => {
+    for (let ch = 0; ch < c; ch++) {
+      for (let p = 0; p < h * w; p++) {
+        const f = ch * h * w + p;
+        let v = x[r * d + f]!;
+        if (mean && std) v = v * std[f]! + mean[f]!;
+        out[i * d + p * c + ch] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+      }
+    }
+  });
+  return out;
+}
+
+function bytesOf(a: Float32Array | Int32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** The prior the page samples: N(0, I) drawn in the page where that is the model's prior, else draws from its prior graph. */
+async function pagePrior(ctx: LatentContext, staging: string, seed: number): Promise<ExplorePrior> {
+  const model = ctx.run.config.model;
+  if (!getFamily(model.family).hasPrior) return { kind: 'none' };
+  const normal = model['prior'] === undefined || model['prior'] === 'normal';
+  if (normal && model['conditional'] !== true) return { kind: 'normal' };
+  const c = ctx.run.model.numClasses;
+  const labels = c > 0 ? Int32Array.from({ length: PRIOR_DRAWS }, (_, i) => i % c) : undefined;
+  const z = await ctx.codec.samplePrior(PRIOR_DRAWS, new Rng(`${seed}:explore-prior`), labels);
+  writeFileSync(join(staging, 'prior.f32'), bytesOf(z));
+  if (labels) writeFileSync(join(staging, 'prior-labels.i32'), bytesOf(labels));
+  return { kind: 'draws', file: 'prior.f32', count: PRIOR_DRAWS, labels: labels ? 'prior-labels.i32' : null };
+}
+
+async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource, staging: string): Promise<ExploreManifest> {
+  const ctx = await openLatent(opts);
+  try {
+    const { model } = ctx.run;
+    const k = model.latentDim;
+    const data = splitData(ctx, source.split);
+    opts.onProgress?.(0, 1, 'encode');
+    const out = await ctx.codec.encode(data.x, data.n, data.labels);
+    const codeName = out['mu'] ? 'mu' : 'z';
+    const codes = out[codeName]!;
+    const projection = await project2d(codes, data.n, k, {
+      method: k <= 2 ? 'auto' : source.method,
+      seed: source.seed,
+      ...(source.maxPoints !== null && { maxPoints: source.maxPoints }),
+      ...(opts.onProgress && { onProgress: opts.onProgress }),
+      runtime: opts,
+    });
+    const rows = projection.indices;
+    const m = rows.length;
+    const pointCodes = gatherRows(codes, k, rows);
+    writeFileSync(join(staging, 'codes.f32'), bytesOf(pointCodes));
+    writeFileSync(join(staging, 'map.f32'), bytesOf(projection.xy));
+    const labels = data.labels ? Int32Array.from(rows, (r) => data.labels![r]!) : null;
+    if (labels) writeFileSync(join(staging, 'labels.i32'), bytesOf(labels));
+    const preprocess = pagePreprocess(ctx);
+    const image: ExploreImage | null = ctx.layout && { channels: ctx.layout.channels, height: ctx.layout.height, width: ctx.layout.width };
+    if (image) writeFileSync(join(staging, 'thumbs.u8'), thumbnailBytes(data.x, rows, image, preprocess));
+
+    const variance = unitVariances(pointCodes, m, k);
+    const mean = new Float64Array(k);
+    for (let i = 0; i < m; i++) for (let d = 0; d < k; d++) mean[d]! += pointCodes[i * k + d]! / m;
+    const order = Array.from({ length: k }, (_, d) => d).sort((a, b) => variance[b]! - variance[a]! || a - b);
+    const labelCount = Math.max(model.numClasses, labels ? labels.reduce((a, l) => Math.max(a, l + 1), 0) : 0);
+    const labelNames = Array.from({ length: labelCount }, (_, l) => data.classNames?.[l] ?? String(l));
+
+    opts.onProgress?.(0, 1, 'prior');
+    const prior = await pagePrior(ctx, staging, source.seed);
+    const mixture = (await fitCodeMixture(ctx.codec, ctx.data.train, source.seed)).toJSON();
+
+    exportRun(opts.dir, staging);
+    const description = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')) as { encoder: { outputs: { name: string }[] } };
+    const metricsPath = join(opts.dir, METRICS_FILE);
+    writeFileSync(join(staging, 'metrics.jsonl'), existsSync(metricsPath) ? readFileSync(metricsPath) : '');
+    return {
+      format: EXPLORE_FORMAT,
+      latentkit: VERSION,
+      run: basename(opts.dir.replace(/[\\/]+$/, '')),
+      family: model.family,
+      inputShape: model.inputShape,
+      latentDim: k,
+      numClasses: model.numClasses,
+      image,
+      preprocess,
+      code: codeName,
+      model: { encoder: 'encoder.onnx', decoder: 'decoder.onnx', description: 'model.json', encoderOutputs: description.encoder.outputs.map((o) => o.name) },
+      points: { count: m, split: source.split, method: projection.method, codes: 'codes.f32', xy: 'map.f32', labels: labels ? 'labels.i32' : null, thumbnails: image ? 'thumbs.u8' : null },
+      labelNames,
+      dims: { order, mean: Array.from(mean), std: Array.from(variance, (v) => Math.sqrt(v)) },
+      prior,
+      mixture,
+      config: ctx.run.config as unknown as Record<string, unknown>,
+      metrics: 'metrics.jsonl',
+    };
+  } finally {
+    await ctx.release();
+  }
+}

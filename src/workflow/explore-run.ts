@@ -1,0 +1,94 @@
+/**
+ * `latentkit explore RUN`: the live latent explorer of a run.
+ *
+ * - `exploreServe`: listens on host:port (127.0.0.1 unless told otherwise; a port in use fails
+ *   before any work), builds or reuses the run's bundle in `<run>/explore/` (cached: rebuilt
+ *   only when the checkpoint, config or options change) and serves the page with it.
+ * - `exploreStatic`: writes the page and the bundle as one static folder (`index.html`,
+ *   `assets/`, `ort/`, `run/`) that any static host serves. Without cross-origin isolation
+ *   headers there, onnxruntime-web runs single-threaded.
+ *
+ * Checks come first, so bad input ends in one line before anything is written: a run without
+ * a checkpoint, an unbuilt page, a static target that exists (unless `force`, and even then
+ * only an earlier explorer folder or an empty folder is replaced).
+ */
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { buildExploreBundle, checkExplorableRun, ensureExploreBundle, MANIFEST_FILE, type BundleSummary, type ExploreBundleOptions } from './explore-bundle.js';
+import { pageDir } from './explore-page.js';
+import { listenExplorer, type ExploreServer } from './explore-server.js';
+
+/** The bundle cache folder inside a run. */
+export const EXPLORE_CACHE = 'explore';
+export const DEFAULT_PORT = 4177;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export type ExploreOptions = Omit<ExploreBundleOptions, 'out'>;
+
+export interface ServeOptions extends ExploreOptions {
+  readonly port?: number;
+  readonly host?: string;
+}
+
+export interface ServingExplorer {
+  readonly url: string;
+  readonly bundle: BundleSummary;
+  readonly server: ExploreServer;
+}
+
+export async function exploreServe(opts: ServeOptions): Promise<ServingExplorer> {
+  checkExplorableRun(opts.dir);
+  const page = pageDir();
+  const port = opts.port ?? DEFAULT_PORT;
+  const server = await listenExplorer({ pageDir: page, host: opts.host ?? DEFAULT_HOST, port });
+  try {
+    const bundle = await ensureExploreBundle({ ...opts, out: join(opts.dir, EXPLORE_CACHE) });
+    server.serve(bundle.out);
+    return { url: server.url, bundle, server };
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+}
+
+export interface StaticOptions extends ExploreOptions {
+  readonly out: string;
+  readonly force?: boolean;
+}
+
+export interface StaticSummary {
+  readonly out: string;
+  readonly bundle: BundleSummary;
+}
+
+/** Whether `dir` is empty or holds what `exploreStatic` writes (so --force may replace it). */
+function isExplorerFolder(dir: string): boolean {
+  const entries = readdirSync(dir);
+  return entries.length === 0 || (entries.includes('index.html') && existsSync(join(dir, 'run', MANIFEST_FILE)));
+}
+
+export function checkStaticTarget(out: string, force: boolean): void {
+  if (!existsSync(out)) return;
+  if (!force) throw new UsageError(`--static ${out} already exists; pass --force to replace it`);
+  if (!statSync(out).isDirectory()) throw new UsageError(`--static ${out} exists and is not a folder`);
+  if (!isExplorerFolder(out)) throw new UsageError(`--static ${out} holds other files (it is not an earlier explorer folder); --force only replaces those, choose another folder`);
+}
+
+export async function exploreStatic(opts: StaticOptions): Promise<StaticSummary> {
+  checkExplorableRun(opts.dir);
+  const page = pageDir();
+  const out = resolve(opts.out);
+  checkStaticTarget(out, opts.force ?? false);
+  if (!existsSync(dirname(out))) throw new UsageError(`--static ${opts.out}: the folder ${dirname(out)} does not exist`);
+  const staging = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    cpSync(page, staging, { recursive: true });
+    const bundle = await buildExploreBundle({ ...opts, out: join(staging, 'run') });
+    rmSync(out, { recursive: true, force: true });
+    renameSync(staging, out);
+    return { out, bundle: { ...bundle, out: join(out, 'run') } };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}

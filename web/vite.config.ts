@@ -1,0 +1,37 @@
+/**
+ * Builds the explorer page (web/) into dist/web/, which ships in the npm package.
+ * onnxruntime-web is resolved to its build that loads the wasm runtime from `env.wasm.wasmPaths`
+ * (the `onnxruntime-web-use-extern-wasm` export condition); that runtime (.mjs glue + .wasm)
+ * is copied into dist/web/ort/ so the page loads it from its own server, never from a CDN.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, '..', 'dist', 'web');
+/** The wasm runtime files of onnxruntime-web's wasm backend (threaded SIMD build, the one it picks in browsers). */
+export const ORT_RUNTIME_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+
+function copyOrtRuntime(): Plugin {
+  return {
+    name: 'latentkit-copy-ort-runtime',
+    apply: 'build',
+    closeBundle() {
+      const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+      mkdirSync(join(outDir, 'ort'), { recursive: true });
+      for (const f of ORT_RUNTIME_FILES) copyFileSync(join(ortDist, f), join(outDir, 'ort', f));
+    },
+  };
+}
+
+export default defineConfig({
+  root: here,
+  base: './',
+  logLevel: 'warn',
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
+  build: { outDir, emptyOutDir: true, target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1000 },
+  plugins: [copyOrtRuntime()],
+});
