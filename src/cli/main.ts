@@ -9,6 +9,7 @@ import { targetOfTempPath } from '../persist/atomic.js';
 import { VERSION } from '../workflow/train-run.js';
 import { evalCommand } from './eval.js';
 import { attributeCommand, compareCommand, embedCommand, interpolateCommand, manifoldCommand, mapCommand, probeCommand, reportCommand, traverseCommand } from './latent-commands.js';
+import { exploreCommand } from './explore.js';
 import { exportCommand } from './export.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
@@ -55,7 +56,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(attributeCommand())
     .addCommand(probeCommand())
     .addCommand(reportCommand())
-    .addCommand(compareCommand());
+    .addCommand(compareCommand())
+    .addCommand(exploreCommand());
   try {
     await program.parseAsync([...argv]);
     return 0;
