@@ -212,3 +212,12 @@ describe('the checkpoint path is a folder', () => {
     corrupt(dir, /^checkpoint .*checkpoint\.safetensors is a folder, not a file$/);
   });
 });
+
+describe('saveCheckpoint', () => {
+  it('never writes progress the loader would refuse', () => {
+    const dir = newDir();
+    const state = new PingPongBuffers([{ name: 'enc.w', shape: [2, 3] }]);
+    expect(() => saveCheckpoint(dir, state, { ...progressAt(3, 30), epoch: -1 }, 'vae')).toThrow(/progress does not fit the checkpoint schema: epoch: /);
+    expect(() => loadCheckpoint(dir)).toThrow(NoCheckpointError);
+  });
+});

@@ -45,9 +45,9 @@ export const rngStateSchema = z
 
 /**
  * The trainer's position as a checkpoint stores it: completed epochs, optimizer steps taken
- * in total, and the data (shuffling) and noise generators. A strict z.object, so fields for
- * new kinds of progress are added with `.extend` (and unknown fields are refused).
- * {@link parseTrainerProgress} adds the cross-field checks.
+ * in total, and the data (shuffling) and noise generators. A strict z.object: fields for new
+ * kinds of progress are added here (or with `.extend`), and unknown fields are refused.
+ * {@link consistentProgressSchema} adds the cross-field checks to whatever this holds.
  */
 export const trainerProgressSchema = z.strictObject({
   epoch: z.number().int().min(0),
@@ -85,9 +85,15 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_FILE));
 }
 
-/** Writes the state store and progress of a run into `dir` (atomically). */
+/**
+ * Writes the state store and progress of a run into `dir` (atomically). The progress is checked
+ * against the schema first, so a checkpoint that {@link loadCheckpoint} would refuse is never
+ * written (a failure here is a bug, not a user error).
+ */
 export function saveCheckpoint(dir: string, state: PingPongBuffers, progress: TrainerProgress, family: string): void {
   const path = join(dir, CHECKPOINT_FILE);
+  const checked = consistentProgressSchema.safeParse(progress);
+  if (!checked.success) throw new Error(`saveCheckpoint: the trainer's progress does not fit the checkpoint schema: ${describeIssue(checked.error, progress)}`);
   writeSafetensorsFile(path, state.snapshot(), { format: CHECKPOINT_FORMAT, family, progress: JSON.stringify(progress) });
   writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify({ ...progress, checkpoint: CHECKPOINT_FILE }, null, 2)}\n`);
 }
