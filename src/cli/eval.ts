@@ -4,8 +4,8 @@
  */
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { evalRun } from '../workflow/eval-run.js';
-import { nonNegativeInt, positiveInt } from './flags.js';
+import { evalRun, MAX_IW } from '../workflow/eval-run.js';
+import { intInRange, nonNegativeInt, threadCount } from './flags.js';
 import { probeLines } from './latent-commands.js';
 
 export function evalCommand(): Command {
@@ -14,10 +14,10 @@ export function evalCommand(): Command {
     .argument('<run>', 'run directory')
     .option('--data <spec>', "data to evaluate on (default: the run's)")
     .option('--data-dir <dir>', 'folder of the Fashion-MNIST IDX files')
-    .option('--iw <k>', 'importance samples for the IWAE bound on −log p(x) (e.g. 100)', positiveInt)
+    .option('--iw <k>', `importance samples for the IWAE bound on −log p(x) (e.g. 100; at most ${MAX_IW})`, intInRange(MAX_IW))
     .option('--seed <n>', 'seed of the evaluation noise (default 0)', nonNegativeInt)
     .option('--no-probe', 'skip the probe accuracies (k-NN and linear probes of the codes, PCA and pixels)')
-    .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'CPU threads (default: all cores; at most the core count)', threadCount)
     .option('--json', 'print one JSON object')
     .action(async (dir: string, f: { data?: string; dataDir?: string; iw?: number; seed?: number; probe: boolean; threads?: number; json?: boolean }) => {
       const live = Boolean(process.stderr.isTTY) && !process.env['CI'];

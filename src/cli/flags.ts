@@ -3,12 +3,36 @@
  * commander prefixes with the flag's name, e.g.
  * `error: option '--latent <n>' argument '0' is invalid. must be a positive integer (got 0)`.
  */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`must be a positive integer (got ${value})`);
   return n;
+}
+
+/** A positive integer at most `max`, e.g. `--iw` (its cost grows linearly without other bound). */
+export function intInRange(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`must be an integer in [1, ${max}] (got ${value})`);
+    return n;
+  };
+}
+
+/**
+ * `--threads`: a positive integer, capped at the cores this process may use
+ * (`os.availableParallelism()`), with one note on stderr when capped. More ONNX Runtime
+ * threads than cores only make the threads wait on each other (`--threads 200` on 2 cores
+ * trained 50× slower than `--threads 2`).
+ */
+export function threadCount(value: string): number {
+  const n = positiveInt(value);
+  const cores = availableParallelism();
+  if (n <= cores) return n;
+  process.stderr.write(`latentkit: note: --threads ${n} is more than the ${cores} core${cores === 1 ? '' : 's'} here; using ${cores}\n`);
+  return cores;
 }
 
 export function nonNegativeInt(value: string): number {

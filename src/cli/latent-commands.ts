@@ -16,7 +16,7 @@ import { compareRun } from '../workflow/compare-run.js';
 import { PROJECTION_METHODS, type ProjectionMethod } from '../latent/projection.js';
 import { PhaseProgress } from './progress.js';
 import { traverseRun } from '../workflow/traverse-run.js';
-import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from './flags.js';
+import { nonNegativeInt, oneOf, positiveInt, positiveNumber, threadCount } from './flags.js';
 
 /** Adds `--threads` and `--json`, and prints the job's summary: JSON, or its `out` path (plus `lines`). */
 export function latentCommand<F extends { threads?: number; json?: boolean }, S extends { out: string }>(
@@ -26,7 +26,7 @@ export function latentCommand<F extends { threads?: number; json?: boolean }, S 
 ): Command {
   return cmd
     .argument('<run>', 'run directory')
-    .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'CPU threads (default: all cores; at most the core count)', threadCount)
     .option('--json', 'print one JSON object with the numbers')
     .action(async (dir: string, f: F) => {
       const summary = await job(dir, f);
@@ -198,7 +198,7 @@ export function compareCommand(): Command {
     .argument('<runs...>', 'run directories')
     .option('--out <file>', 'PNG of the reconstructions: test samples on top, one row per run (default compare.png)')
     .option('--samples <n>', 'test samples per row (default 8)', positiveInt)
-    .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'CPU threads (default: all cores; at most the core count)', threadCount)
     .option('--json', 'print one JSON object with the numbers')
     .action(async (dirs: string[], f: { out?: string; samples?: number; threads?: number; json?: boolean }) => {
       const s = await compareRun({ dirs, out: f.out, samples: f.samples, threads: f.threads });

@@ -96,9 +96,9 @@ describe('file-system mistakes and closed pipes are one line, not a stack trace'
     const run = join(tmp, 'small');
     expectOk(await latentkit(['train', '--epochs', '1', '--limit', '256', '--hidden', '16', '--latent', '2', '--threads', '1', '--quiet', '--no-report', '--out', run], tmp));
     const files = snapshot(run);
-    expectUserError(await latentkit(['sample', run, '--out', join(tmp, 'missing', 'x.png')], tmp), `cannot open ${join(tmp, 'missing', 'x.png')}: no such file or directory (ENOENT)`);
+    expectUserError(await latentkit(['sample', run, '--out', join(tmp, 'missing', 'x.png')], tmp), `--out ${join(tmp, 'missing', 'x.png')}: the folder ${join(tmp, 'missing')} does not exist`);
     writeFileSync(join(tmp, 'a-file'), 'x');
-    expectUserError(await latentkit(['export', run, '--out', join(tmp, 'a-file')], tmp), `${join(tmp, 'a-file')}: it already exists (EEXIST)`);
+    expectUserError(await latentkit(['export', run, '--out', join(tmp, 'a-file')], tmp), `--out ${join(tmp, 'a-file')} exists and is a file, not a folder`);
     expect(snapshot(run)).toEqual(files);
     const fifo = join(tmp, 'pipe.csv');
     execFileSync('mkfifo', [fifo]);

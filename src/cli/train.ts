@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { MODEL_FAMILIES } from '../models/registry.js';
 import { trainRun, DEFAULT_TRAIN } from '../workflow/train-run.js';
 import { labelColumn, openUnitFraction } from './data-flags.js';
-import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './flags.js';
+import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, threadCount } from './flags.js';
 import { addModelFlags, flagForKey, modelConfigFromFlags } from './model-flags.js';
 import { TrainingProgress } from './progress.js';
 
@@ -57,7 +57,7 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'run directory (default runs/<model>-<timestamp>)')
     .option('--force', 'overwrite an existing run directory')
     .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
-    .option('--threads <n>', 'CPU threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'CPU threads (default: all cores; at most the core count)', threadCount)
     .option('--no-report', 'skip report.html (probes, latent map and pictures in one page) at the end')
     .option('--json', 'print one JSON summary object on stdout at the end')
     .option('--quiet', 'no progress output');

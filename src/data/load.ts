@@ -8,7 +8,7 @@ import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist, loadIdxDir } from './idx.j
 import { loadBundledMnist } from './mnist.js';
 import { hasTrainTestFolders, loadImageFolder, loadImageFolderSplit } from './images.js';
 import { loadNpy } from './npy.js';
-import { splitPermuted, splitTail, subset, validateFinite } from './ops.js';
+import { checkClassCount, splitPermuted, splitTail, subset, validateFinite } from './ops.js';
 
 export { DataError } from './errors.js';
 export { subset, takeRows, sliceRows, splitTail, splitPermuted, validateFinite } from './ops.js';
@@ -67,10 +67,13 @@ export function loadDataWithSource(spec: string, opts: LoadDataOptions = {}): { 
   const testFraction = opts.testFraction ?? SINGLE_FILE_TEST_FRACTION;
   if (!(testFraction > 0 && testFraction < 1)) throw new DataError(`test fraction must be between 0 and 1 (exclusive), got ${testFraction}`);
   const splitSeed = opts.splitSeed === undefined ? 0 : opts.splitSeed;
-  const splitOne = (ds: Dataset): { split: Split; source: SplitSource } =>
-    splitSeed === null
+  const splitOne = (ds: Dataset): { split: Split; source: SplitSource } => {
+    // Class ids are bounded before anything is sized by them (rows named as in the file; fixed splits are IDX, ≤ 256 classes, or image folders).
+    checkClassCount(ds);
+    return splitSeed === null
       ? { split: splitTail(ds, testFraction), source: 'tail' }
       : { split: splitPermuted(ds, testFraction, new Rng(`${splitSeed}:split`).permutation(ds.n)), source: 'shuffled' };
+  };
   let result: { split: Split; source: SplitSource };
   if (spec === 'mnist') {
     result = { split: loadBundledMnist(), source: 'fixed' };

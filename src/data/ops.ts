@@ -2,6 +2,21 @@ import { type Dataset, sampleSize } from './dataset.js';
 import { DataError } from './errors.js';
 
 /**
+ * Most classes a labelled dataset may have. Labels are class ids 0..K−1 and K = max label + 1
+ * sizes one-hot inputs and class weights (a CVAE's first layers take [B, K] one-hots; a probe
+ * fits K-way logistic regression), so one stray label of 100000 made a CVAE allocate 4.7 GB.
+ */
+export const MAX_CLASSES = 10_000;
+
+/** Throws {@link DataError} naming the first row (0-based) whose label makes more than {@link MAX_CLASSES} classes. */
+export function checkClassCount(ds: Dataset): void {
+  if (ds.labels === undefined || (ds.numClasses ?? 0) <= MAX_CLASSES) return;
+  const row = ds.labels.findIndex((l) => l >= MAX_CLASSES);
+  const label = row >= 0 ? ds.labels[row]! : (ds.numClasses ?? 0) - 1;
+  throw new DataError(`${ds.name}: label ${label}${row >= 0 ? ` at row ${row}` : ''} makes ${label + 1} classes; at most ${MAX_CLASSES} are supported (labels are class ids 0..K-1)`);
+}
+
+/**
  * Throw {@link DataError} naming the first row/column whose value is NaN or ±Infinity.
  * Row and column are 0-based; the column indexes the flattened sample (length prod(sampleShape)).
  * Also checks `x.length === n * prod(sampleShape)` and label count/range when labels are present.

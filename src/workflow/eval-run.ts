@@ -40,7 +40,15 @@ export interface EvalSummary {
   readonly probe?: ProbeResult;
 }
 
+/**
+ * Largest `--iw` K. The bound costs K decoder passes per test sample and holds a
+ * 500 × K float64 buffer of log-weights (40 MB at K = 10,000); Burda et al. (2016) evaluate
+ * with K = 5,000.
+ */
+export const MAX_IW = 10_000;
+
 export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
+  if (opts.iw !== undefined && !(Number.isInteger(opts.iw) && opts.iw >= 1 && opts.iw <= MAX_IW)) throw new UsageError(`--iw must be an integer in [1, ${MAX_IW}] (got ${opts.iw})`);
   const run = loadRun(opts.dir);
   const spec = opts.data ?? run.config.data.spec;
   // The run's split and transforms (standardisation with its stored statistics), on the run's data or on --data.

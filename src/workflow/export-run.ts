@@ -14,6 +14,7 @@ import { buildCodecGraphs } from '../latent/codec.js';
 import { emitModel, OPSET } from '../onnx/emit.js';
 import { writeFileAtomic } from '../persist/atomic.js';
 import { loadRun } from './load-run.js';
+import { checkOutputDir } from './output-paths.js';
 import { describePreprocess, readRunPreprocess } from './run-data.js';
 import { VERSION } from './train-run.js';
 
@@ -24,6 +25,7 @@ export interface ExportSummary {
 }
 
 export function exportRun(dir: string, out = join(dir, 'export')): ExportSummary {
+  checkOutputDir(out, '--out');
   const run = loadRun(dir);
   const { model } = run;
   const preprocess = describePreprocess(readRunPreprocess(dir, run.config.data));

@@ -65,14 +65,34 @@ export async function fitCodeMixture(codec: Codec, train: Dataset, seed: number)
   return GaussianMixture.fit(z, n, z.length / n, { components: Math.min(GMM_COMPONENTS, n), seed });
 }
 
+/** Draws the next `count` codes (labels pick the classes of conditional models), continuing one generator. */
+export type PriorCodeStream = (count: number, labels?: Int32Array) => Promise<Float32Array>;
+
+/**
+ * Codes from the planned prior in consecutive draws, for outputs too large to draw at once
+ * (`sample --n 1000000`). Every draw continues one generator seeded `${seed}:samples`. For the
+ * model's prior, draws whose sizes are multiples of `codec.batchSize` give exactly the codes of
+ * one draw of their total (the codec fills noise per batch of that size); a mixture draws its
+ * components, then its noise, per draw, so only a single draw equals {@link drawPriorCodes}.
+ * `train` supplies the codes a `gmm` prior is fitted to; it is only called for that prior.
+ */
+export async function priorCodeStream(codec: Codec, plan: PriorPlan, opts: { seed: number; temperature: number; train: () => Dataset }): Promise<PriorCodeStream> {
+  const rng = new Rng(`${opts.seed}:samples`);
+  if (plan.prior === 'gmm') {
+    const mixture = await fitCodeMixture(codec, opts.train(), opts.seed);
+    return async (count) => mixture.sample(count, rng, opts.temperature);
+  }
+  return async (count, labels) => {
+    const z = await codec.samplePrior(count, rng, labels);
+    if (opts.temperature !== 1) for (let i = 0; i < z.length; i++) z[i]! *= opts.temperature;
+    return z;
+  };
+}
+
 /**
  * `n` codes from the planned prior (labels pick classes of conditional models). `train` supplies
  * the codes a `gmm` prior is fitted to; it is only called for that prior.
  */
 export async function drawPriorCodes(codec: Codec, plan: PriorPlan, opts: { n: number; seed: number; temperature: number; train: () => Dataset; labels?: Int32Array }): Promise<Float32Array> {
-  const rng = new Rng(`${opts.seed}:samples`);
-  if (plan.prior === 'gmm') return (await fitCodeMixture(codec, opts.train(), opts.seed)).sample(opts.n, rng, opts.temperature);
-  const z = await codec.samplePrior(opts.n, rng, opts.labels);
-  if (opts.temperature !== 1) for (let i = 0; i < z.length; i++) z[i]! *= opts.temperature;
-  return z;
+  return (await priorCodeStream(codec, plan, opts))(opts.n, opts.labels);
 }

@@ -3,12 +3,13 @@
  * image grids. This module decides whether a directory may be written (never overwriting
  * a run without `force`) and reads/writes the run's config.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { MODEL_FAMILIES } from '../models/registry.js';
 import { writeFileAtomic } from '../persist/atomic.js';
+import { checkOutputDir } from './output-paths.js';
 import { checkRunNotLocked, LOCK_FILE } from './run-lock.js';
 
 export const CONFIG_FILE = 'config.json';
@@ -50,6 +51,10 @@ export const dataSettingsSchema = z
     binarize: z.enum(['static', 'dynamic']).optional(),
     /** Per-feature (x − μ)/σ with train-split statistics, stored in preprocess.json. */
     standardize: z.boolean().optional(),
+    /** Train from disk in windows (data/stream) instead of loading the data whole. */
+    stream: z.boolean().optional(),
+    /** Streaming: rows in the shuffle buffer (one window of the windowed block shuffle). */
+    shuffleBuffer: z.number().int().positive().optional(),
   })
   .strict();
 export type DataSettings = z.infer<typeof dataSettingsSchema>;
@@ -108,12 +113,13 @@ function isUnfinishedStart(entries: readonly string[]): boolean {
 }
 
 /**
- * Fails unless `dir` may hold a new run: absent, empty, a start that never reached its first
- * checkpoint, or `force`. Changes nothing.
+ * Fails unless `dir` may hold a new run: absent (with a writable nearest existing folder above
+ * it), empty, a start that never reached its first checkpoint, or `force`; see output-paths.ts
+ * for the path checks. Changes nothing.
  */
 export function checkNewRunDir(dir: string, force: boolean): void {
+  checkOutputDir(dir, '--out');
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
   checkRunNotLocked(dir);
   const entries = readdirSync(dir).filter((f) => f !== LOCK_FILE);
   if (entries.length > 0 && !force && !isUnfinishedStart(entries)) {

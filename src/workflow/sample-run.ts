@@ -2,19 +2,24 @@
  * `sampleRun`: decodes codes drawn from a prior (see prior-codes.ts: the model's own prior, or
  * a Gaussian mixture fitted to the training codes for families without one), optionally at a
  * temperature, and writes an image grid (and optionally the decoded values as .npy).
- * Conditional models (cvae, aae --conditional) draw one class, or every class in turn, one
+ * Codes are drawn and decoded in chunks: the .npy is streamed (header with the final shape,
+ * then each chunk; written atomically) and the grid keeps only its tiles, so memory stays flat
+ * for any n. Conditional models (cvae, aae --conditional) draw one class, or every class in turn, one
  * class per grid row.
  */
-import { join } from 'node:path';
+import { statfsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { encodeNpy } from '../data/npy.js';
 import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../persist/atomic.js';
+import { AtomicFileWriter } from '../persist/atomic-stream.js';
 import type { RuntimeOptions } from '../runtime/program.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { loadRun, openCodec } from './load-run.js';
 import { writeGrid } from './pictures.js';
-import { drawPriorCodes, planPrior, type PriorChoice } from './prior-codes.js';
+import { checkOutputFile } from './output-paths.js';
+import { planPrior, priorCodeStream, type PriorChoice } from './prior-codes.js';
 import { loadRunSplit } from './run-split.js';
+import { formatBytes } from './training-memory-check.js';
 
 export interface SampleRunOptions extends RuntimeOptions {
   readonly dir: string;
@@ -46,17 +51,58 @@ export interface SampleSummary {
   readonly warning?: string;
   /** The PNG written, or null when the samples are not images and only --npy was asked for. */
   readonly out: string | null;
+  /** Samples the PNG shows, when fewer than n (the grid holds at most GRID_MAX_SAMPLES; the .npy holds all). */
+  readonly grid?: number;
   readonly npy?: string;
 }
 
-/** Largest number of samples one call decodes (the grid and .npy hold them all in memory). */
-export const MAX_SAMPLES = 100_000;
+/**
+ * Largest number of samples one call decodes. Memory does not grow with n (codes are drawn
+ * and decoded DECODE_CHUNK_BATCHES codec batches at a time and streamed into the .npy); the
+ * bound keeps a call to minutes (1e7 MNIST samples: a 31 GB .npy).
+ */
+export const MAX_SAMPLES = 10_000_000;
+/** Most samples one PNG grid shows (100 × 100 tiles; 2,900² pixels for 28 × 28 images). */
+export const GRID_MAX_SAMPLES = 10_000;
+/** Codec batches decoded per chunk of the stream (a multiple of the codec batch keeps the prior draws those of one call). */
+const DECODE_CHUNK_BATCHES = 10;
+
+/** Which of the n samples the PNG grid shows: `slot(i)` is sample i's tile, or −1. */
+interface GridPlan {
+  readonly count: number;
+  readonly cols: number;
+  slot(i: number): number;
+}
+
+/**
+ * The grid's tiles: every sample when n ≤ GRID_MAX_SAMPLES; else the first GRID_MAX_SAMPLES,
+ * or, one class per row (perClass > 0), the first floor(GRID_MAX_SAMPLES / classes) of each class.
+ */
+function planGrid(n: number, perClass: number, classes: number): GridPlan {
+  if (perClass > 0) {
+    const cols = Math.min(perClass, Math.max(1, Math.floor(GRID_MAX_SAMPLES / classes)));
+    return { count: cols * classes, cols, slot: (i) => (i % perClass < cols ? Math.floor(i / perClass) * cols + (i % perClass) : -1) };
+  }
+  const count = Math.min(n, GRID_MAX_SAMPLES);
+  return { count, cols: Math.ceil(Math.sqrt(count)), slot: (i) => (i < count ? i : -1) };
+}
+
+/** Fails unless the file system of `path` has room for `bytes` more. */
+function checkFreeSpace(path: string, bytes: number, what: string): void {
+  const folder = dirname(resolve(path));
+  const fs = statfsSync(folder);
+  const free = fs.bavail * fs.bsize;
+  if (bytes > free) throw new UsageError(`${what} needs ${formatBytes(bytes)}, and ${folder} has ${formatBytes(free)} free`);
+}
 
 export async function sampleRun(opts: SampleRunOptions): Promise<SampleSummary> {
   const requested = opts.n ?? 64;
   if (!Number.isInteger(requested) || requested < 1 || requested > MAX_SAMPLES) throw new UsageError(`--n must be an integer in [1, ${MAX_SAMPLES}] (got ${requested})`);
   const seed = opts.seed ?? 0;
   const temperature = opts.temperature ?? 1;
+  // Output paths are checked before the model is loaded and compiled.
+  if (opts.out !== undefined) checkOutputFile(opts.out, '--out');
+  if (opts.npy !== undefined) checkOutputFile(opts.npy, '--npy');
   const run = loadRun(opts.dir);
   const { model } = run;
   const plan = planPrior(run.config.model, opts.prior, temperature);
@@ -72,21 +118,47 @@ export async function sampleRun(opts: SampleRunOptions): Promise<SampleSummary> 
   // Every class in turn: one class per row, ceil(n / classes) samples each.
   const perClass = classes > 0 && opts.class === undefined ? Math.ceil(requested / classes) : 0;
   const n = perClass > 0 ? perClass * classes : requested;
-  const labels = classes > 0 ? Int32Array.from({ length: n }, (_, i) => opts.class ?? Math.floor(i / perClass)) : undefined;
+  const labelOf = (i: number): number => opts.class ?? Math.floor(i / perClass);
+  const grid = layout ? planGrid(n, perClass, classes) : undefined;
+  if (grid && grid.count < n && opts.npy === undefined) {
+    throw new UsageError(`--n ${requested}: a PNG grid shows at most ${GRID_MAX_SAMPLES} samples; write all ${n} with --npy <file> (the grid then shows ${grid.count} of them)`);
+  }
+  const d = model.inputShape.reduce((a, b) => a * b, 1);
+  const npyHeader = opts.npy !== undefined ? encodeNpy(new Float32Array(0), [n, ...model.inputShape]) : undefined;
+  if (opts.npy !== undefined) checkFreeSpace(opts.npy, npyHeader!.length + 4 * n * d, `--npy ${opts.npy} (${n} samples of ${d} values)`);
+
   const codec = await openCodec(run, opts);
-  let samples: Float32Array;
+  const gridImages = grid ? new Float32Array(grid.count * d) : undefined;
+  let npy: AtomicFileWriter | undefined;
   try {
-    const z = await drawPriorCodes(codec, plan, { n, seed, temperature, train: () => loadRunSplit(run).train, labels });
-    samples = await codec.decode(z, n, labels);
+    const draw = await priorCodeStream(codec, plan, { seed, temperature, train: () => loadRunSplit(run).train });
+    npy = opts.npy !== undefined ? AtomicFileWriter.open(opts.npy) : undefined;
+    npy?.write(npyHeader!);
+    const chunk = codec.batchSize * DECODE_CHUNK_BATCHES;
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const labels = classes > 0 ? Int32Array.from({ length: count }, (_, i) => labelOf(start + i)) : undefined;
+      const x = await codec.decode(await draw(count, labels), count, labels);
+      npy?.write(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      if (grid) {
+        for (let i = 0; i < count; i++) {
+          const tile = grid.slot(start + i);
+          if (tile >= 0) gridImages!.set(x.subarray(i * d, (i + 1) * d), tile * d);
+        }
+      }
+    }
+    npy?.commit();
+  } catch (e) {
+    npy?.abort();
+    throw e;
   } finally {
     await codec.release();
   }
   let out: string | null = null;
-  if (layout) {
+  if (layout && grid) {
     out = opts.out ?? join(opts.dir, `samples-${opts.class ?? 'all'}.png`);
-    writeGrid(out, samples, n, layout, { cols: perClass > 0 ? perClass : Math.ceil(Math.sqrt(n)) });
+    writeGrid(out, gridImages!, grid.count, layout, { cols: grid.cols });
   }
-  if (opts.npy !== undefined) writeFileAtomic(opts.npy, encodeNpy(samples, [n, ...model.inputShape]));
   return {
     model: model.family,
     run: opts.dir,
@@ -97,6 +169,7 @@ export async function sampleRun(opts: SampleRunOptions): Promise<SampleSummary> 
     temperature,
     ...(plan.warning && { warning: plan.warning }),
     out,
+    ...(grid && grid.count < n && { grid: grid.count }),
     ...(opts.npy !== undefined ? { npy: opts.npy } : {}),
   };
 }
