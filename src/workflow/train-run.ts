@@ -24,6 +24,7 @@ import { imageLayout } from '../viz/image-layout.js';
 import { writeRunPictures } from './run-pictures.js';
 import { readMetrics, REPORT_FILE, reportRun } from './report-run.js';
 import { acquireRunLock, checkRunNotLocked, type RunLock } from './run-lock.js';
+import { checkTrainingMemory } from './training-memory-check.js';
 import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -194,6 +195,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },
     dynamicBinarize: config.data.binarize === 'dynamic',
   };
+  // A model too big for this machine is refused here, before any pretraining or compilation.
+  checkTrainingMemory(model, modelConfig, trainerOptions.optimizer, Math.min(t.batchSize, split.train.n));
   // The family's own steps around the main training (see `FamilyHooks`); pretraining only starts a fresh run.
   const hooks = familyHooks(config.model.family);
   const hookContext: RunContext = { train: split.train, test: split.test, trainer: trainerOptions, ...(opts.onNote && { log: opts.onNote }) };
