@@ -23,8 +23,8 @@ let base: string;
 let baseEval: { test: Record<string, number> };
 
 beforeAll(async () => {
-  ensureDistBuilt();
   tmp = mkdtempSync(join(tmpdir(), 'latentkit-ckpt-integrity-'));
+  ensureDistBuilt();
   base = join(tmp, 'base');
   expectOk(await latentkit(['train', '--epochs', '1', '--limit', '256', '--hidden', '16', '--latent', '3', '--out', base, ...quick], tmp));
   const r = await latentkit(['eval', base, '--no-probe', '--threads', '1', '--json'], tmp);
