@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { crc32 as zlibCrc32 } from '../test-support/mutate.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from './errors.js';
 import { listImageFolder, loadImageFolder } from './images.js';
@@ -101,6 +102,23 @@ describe('image folders', () => {
     const e = folder();
     put(join(e, 'z.png'), 'not a png at all');
     expectDataError(() => loadImageFolder(e), new RegExp(`z\\.png is not a readable PNG`));
+  });
+
+  it('a header claiming huge dimensions is refused from the IHDR, before decoding (a 30000×30000 claim in 70 bytes)', () => {
+    const d = folder();
+    const bytes = Buffer.from(png(4, 3, 'gray', new Array(12).fill(7)));
+    // IHDR data is bytes 16..29 (width, height at 16 and 20); its CRC (over type + data) at 29.
+    bytes.writeUInt32BE(30000, 16);
+    bytes.writeUInt32BE(30000, 20);
+    bytes.writeUInt32BE(zlibCrc32(bytes.subarray(12, 29)), 29);
+    const f = put(join(d, 'bomb.png'), bytes);
+    const t0 = performance.now();
+    expectDataError(() => loadImageFolder(d), new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a readable PNG \\(IHDR says 30000×30000 pixels, 900030000 bytes of image data, but its \\d+ compressed bytes hold at most \\d+\\)$`));
+    expect(performance.now() - t0).toBeLessThan(500);
+    bytes[25] = 5; // colour type 5 does not exist
+    bytes.writeUInt32BE(zlibCrc32(bytes.subarray(12, 29)), 29);
+    put(f, bytes);
+    expectDataError(() => loadImageFolder(d), /is not a readable PNG \(IHDR colour type 5 with bit depth 8 is not valid\)$/);
   });
 
   it('an empty folder, a folder without PNGs, an empty class folder and PNGs beside class folders are errors', () => {

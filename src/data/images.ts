@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Dataset, Split } from './dataset.js';
 import { DataError } from './errors.js';
+import { checkFitsInMemory } from './io.js';
 
 /** The PNG files of an image folder and, when it has class sub-folders, their labels. */
 export interface ImageFolderListing {
@@ -124,14 +125,62 @@ function pngReader(): PngSyncRead {
   return (createRequire(import.meta.url)('pngjs') as typeof import('pngjs')).PNG.sync.read;
 }
 
-/** Reads and decodes one PNG; throws DataError naming the file if it is unreadable or corrupt. */
-function decodePng(file: string, read: PngSyncRead): { format: ImageFormat; rgba: Uint8Array } {
+/** Channels per pixel of each PNG colour type (gray, -, RGB, palette, gray+alpha, -, RGBA) and the bit depths it allows. */
+const PNG_COLOUR_TYPES: Readonly<Record<number, { readonly channels: number; readonly depths: readonly number[] }>> = {
+  0: { channels: 1, depths: [1, 2, 4, 8, 16] },
+  2: { channels: 3, depths: [8, 16] },
+  3: { channels: 1, depths: [1, 2, 4, 8] },
+  4: { channels: 2, depths: [8, 16] },
+  6: { channels: 4, depths: [8, 16] },
+};
+
+/** Largest output of one compressed byte of deflate data (a 258-byte match in 2 bits: 1032:1). */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * Checks a PNG's IHDR before decoding (PNG spec §11.2.2): signature, IHDR as the first chunk,
+ * width and height in [1, 2^31 − 1], a valid colour type and bit depth. Then bounds its size:
+ * the filtered image data, height × (1 + ⌈width · channels · depth / 8⌉) bytes, cannot exceed
+ * 1032× the IDAT bytes (deflate's largest ratio), so an edited or corrupt header claiming huge
+ * dimensions fails here instead of making the decoder allocate them. Finally the decoded RGBA
+ * (4 bytes per pixel) plus the dataset's float32 copy for `count` images must fit in free memory.
+ */
+function checkPngHeader(file: string, bytes: Uint8Array, count: number): void {
+  const bad = (why: string): DataError => new DataError(`${file} is not a readable PNG (${why})`);
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < 33 || signature.some((b, i) => bytes[i] !== b)) throw bad('no PNG signature and header');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dv.getUint32(8) !== 13 || Buffer.from(bytes.subarray(12, 16)).toString('latin1') !== 'IHDR') throw bad('the first chunk is not a 13-byte IHDR');
+  const width = dv.getUint32(16);
+  const height = dv.getUint32(20);
+  const depth = bytes[24]!;
+  const colourType = bytes[25]!;
+  if (width < 1 || height < 1 || width > 0x7fffffff || height > 0x7fffffff) throw bad(`IHDR size ${width}×${height} is out of range`);
+  const type = PNG_COLOUR_TYPES[colourType];
+  if (type === undefined || !type.depths.includes(depth)) throw bad(`IHDR colour type ${colourType} with bit depth ${depth} is not valid`);
+  let idat = 0;
+  for (let at = 8; at + 12 <= bytes.length; ) {
+    const len = dv.getUint32(at);
+    if (Buffer.from(bytes.subarray(at + 4, at + 8)).toString('latin1') === 'IDAT') idat += Math.min(len, bytes.length - at - 12);
+    at += 12 + len;
+  }
+  const filtered = height * (1 + Math.ceil((width * type.channels * depth) / 8));
+  if (filtered > DEFLATE_MAX_RATIO * idat + 258) {
+    throw bad(`IHDR says ${width}×${height} pixels, ${filtered} bytes of image data, but its ${idat} compressed bytes hold at most ${DEFLATE_MAX_RATIO * idat + 258}`);
+  }
+  const channels = colourType === 0 || colourType === 4 ? 1 : 3;
+  checkFitsInMemory(file, `a ${width}×${height} image (of ${count})`, filtered + 4 * width * height + 4 * channels * width * height * count);
+}
+
+/** Reads and decodes one PNG; throws DataError naming the file if it is unreadable or corrupt. `count`: images in the dataset (for the memory check). */
+function decodePng(file: string, read: PngSyncRead, count: number): { format: ImageFormat; rgba: Uint8Array } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (err) {
-    throw new DataError(`cannot read image ${file}: ${(err as Error).message}`);
+    throw new DataError(`cannot read image ${file}: ${(err as Error).message.replace(/\s+/g, ' ')}`);
   }
+  checkPngHeader(file, bytes, count);
   try {
     const png = read(bytes);
     return { format: { width: png.width, height: png.height, channels: png.color ? 3 : 1 }, rgba: png.data };
@@ -153,7 +202,7 @@ export function decodeImages(name: string, files: readonly string[], expect?: { 
   let dim = 0;
   for (let i = 0; i < files.length; i++) {
     const file = files[i]!;
-    const { format, rgba } = decodePng(file, read);
+    const { format, rgba } = decodePng(file, read, files.length);
     if (ref === undefined) ref = { format, file };
     const f = ref.format;
     if (format.width !== f.width || format.height !== f.height || format.channels !== f.channels) {

@@ -1,6 +1,6 @@
 import type { Dataset } from './dataset.js';
 import { DataError } from './errors.js';
-import { readDataFile } from './io.js';
+import { checkFitsInMemory, readDataFile } from './io.js';
 import { validateFinite } from './ops.js';
 
 /** Parsed `.npy` header: numpy dtype descriptor (e.g. `<f4`), C-order flag and shape. */
@@ -66,7 +66,7 @@ export function parseNpyHeader(bytes: Uint8Array, source: string): NpyHeader {
   for (const part of shapeText.split(',')) {
     const p = part.trim().replace(/L$/, '');
     if (p === '') continue;
-    if (!/^\d+$/.test(p)) throw new DataError(`${source}: malformed .npy shape (${shapeText})`);
+    if (!/^\d+$/.test(p)) throw new DataError(`${source}: malformed .npy shape ${JSON.stringify(`(${shapeText})`)}`);
     shape.push(Number(p));
   }
   return { descr, fortranOrder: fortran === 'True', shape, dataOffset: start + headerLen };
@@ -88,7 +88,7 @@ export function loadNpy(path: string): Dataset {
   const m = /^([<>|=])([fiu])(\d+)$/.exec(h.descr);
   const reader = m ? READERS[m[2]! + m[3]!] : undefined;
   if (m === null || reader === undefined) {
-    throw new DataError(`${path}: unsupported .npy dtype '${h.descr}' (supported: f4, f8, u1, i1, i2, i4, i8, u2, u4, u8)`);
+    throw new DataError(`${path}: unsupported .npy dtype ${JSON.stringify(h.descr)} (supported: f4, f8, u1, i1, i2, i4, i8, u2, u4, u8)`);
   }
   const le = m[1] !== '>';
   if (h.shape.length === 0) throw new DataError(`${path}: 0-d array; expected shape [n, ...]`);
@@ -103,6 +103,7 @@ export function loadNpy(path: string): Dataset {
     );
   }
   if (n === 0 || count === 0) throw new DataError(`no data rows in ${path} (shape (${h.shape.join(', ')}))`);
+  checkFitsInMemory(path, `shape (${h.shape.join(', ')})`, 4 * count);
 
   const x = new Float32Array(count);
   const dv = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, need);
