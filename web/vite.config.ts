@@ -16,13 +16,17 @@ const outDir = join(here, '..', 'dist', 'web');
 export const ORT_RUNTIME_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
 function copyOrtRuntime(): Plugin {
+  let target = outDir;
   return {
     name: 'latentkit-copy-ort-runtime',
     apply: 'build',
+    configResolved(config) {
+      target = config.build.outDir; // `vite build --outDir X` (the tests build into a temp folder)
+    },
     closeBundle() {
       const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
-      mkdirSync(join(outDir, 'ort'), { recursive: true });
-      for (const f of ORT_RUNTIME_FILES) copyFileSync(join(ortDist, f), join(outDir, 'ort', f));
+      mkdirSync(join(target, 'ort'), { recursive: true });
+      for (const f of ORT_RUNTIME_FILES) copyFileSync(join(ortDist, f), join(target, 'ort', f));
     },
   };
 }

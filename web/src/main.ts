@@ -39,6 +39,8 @@ const probe = {
   hovered: -1,
   count: 0,
   pointClient: (_i: number): { x: number; y: number } => ({ x: 0, y: 0 }),
+  /** Map coordinates under a client (viewport) position, and the point within hover reach there (or −1). */
+  mapAt: (_x: number, _y: number): { x: number; y: number; nearest: number } => ({ x: 0, y: 0, nearest: -1 }),
   idle: (): Promise<void> => Promise.resolve(),
   benchPan: (_frames: number): Promise<{ render: number[]; interval: number[] }> => Promise.reject(new Error('the map is not ready')),
   decodeLatency: () => ({ median: quantile(probe.latencies, 0.5), p95: quantile(probe.latencies, 0.95), count: probe.latencies.length }),
@@ -72,6 +74,10 @@ async function main(): Promise<void> {
   // ---- the map
   const map = new MapView($<HTMLCanvasElement>('map'), bundle.xy, bundle.labels);
   probe.pointClient = (i) => map.pointClient(i);
+  probe.mapAt = (cx, cy) => {
+    const r = $('map').getBoundingClientRect();
+    return { ...map.fromCss(cx - r.left, cy - r.top), nearest: map.nearest(cx, cy) };
+  };
   probe.benchPan = (frames) => map.benchPan(frames);
   const identity = m.points.method === 'identity';
   $('map-caption').textContent = identity ? `(the ${k}-D latent space itself, ${n} ${m.points.split} codes)` : `(${n} ${m.points.split} codes, ${m.points.method} of ${k}-D)`;
