@@ -29,6 +29,9 @@ interface TrainFlags {
   binarize?: 'static' | 'dynamic';
   standardize?: boolean;
   testFraction?: number;
+  stream?: boolean;
+  shuffleBuffer?: number;
+  checkpointEvery?: number;
   json?: boolean;
   resume?: string;
   force?: boolean;
@@ -54,6 +57,9 @@ export function trainCommand(): Command {
     .option('--test-fraction <f>', 'data without its own test set (CSV/TSV/NPY, image folder without train/ and test/): share of rows in the seeded, shuffled test split (default 0.1)', openUnitFraction)
     .option('--binarize <mode>', 'static: x > 0.5 once at load; dynamic: a fresh x ~ Bernoulli(x) per training batch (test data thresholded)', oneOf(['static', 'dynamic'] as const))
     .option('--standardize', 'per-feature (x - mean) / std with train-split statistics, stored in the run and re-applied by eval and export')
+    .option('--stream', 'train from disk in windows instead of loading the data (a .npy file, uint8 or float32, or a folder of uncompressed IDX files); chosen by itself for such data too big for memory')
+    .option('--shuffle-buffer <n>', 'streaming: rows shuffled together (one window of the block shuffle; memory about 2 x n rows; default 65536)', positiveInt)
+    .option('--checkpoint-every <n>', 'also save a checkpoint inside epochs, every n steps (default 10000 when streaming, else only at epoch ends; 0: only at epoch ends)', nonNegativeInt)
     .option('--out <dir>', 'run directory (default runs/<model>-<timestamp>)')
     .option('--force', 'overwrite an existing run directory')
     .option('--resume <dir>', 'continue the run in <dir> from its last checkpoint')
@@ -64,7 +70,7 @@ export function trainCommand(): Command {
   return addModelFlags(cmd).action(async (f: TrainFlags) => {
     if (f.resume) {
       const ignored = cmd.options
-        .filter((o) => !['epochs', 'threads', 'json', 'quiet', 'resume', 'report'].includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === 'cli')
+        .filter((o) => !['epochs', 'threads', 'json', 'quiet', 'resume', 'report', 'checkpointEvery'].includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === 'cli')
         .map((o) => o.long);
       if (ignored.length > 0 && !f.quiet) process.stderr.write(`latentkit: note: ${ignored.join(', ')} ignored with --resume (the run's config.json wins)\n`);
     }
@@ -84,7 +90,10 @@ export function trainCommand(): Command {
           ...(f.testFraction !== undefined ? { testFraction: f.testFraction } : {}),
           ...(f.binarize ? { binarize: f.binarize } : {}),
           ...(f.standardize ? { standardize: true } : {}),
+          ...(f.stream ? { stream: true } : {}),
+          ...(f.shuffleBuffer !== undefined ? { shuffleBuffer: f.shuffleBuffer } : {}),
         },
+        ...(f.checkpointEvery !== undefined ? { checkpointEvery: f.checkpointEvery } : {}),
         out: f.out,
         force: f.force,
         resume: f.resume,

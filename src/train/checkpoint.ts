@@ -53,6 +53,24 @@ export const trainerProgressSchema = z.strictObject({
   epoch: z.number().int().min(0),
   step: z.number().int().min(0),
   rng: z.strictObject({ data: rngStateSchema, noise: rngStateSchema }),
+  /** A mid-epoch checkpoint: how far into epoch `epoch + 1` (`rng.data` is then that epoch's starting state). */
+  inEpoch: z
+    .strictObject({
+      step: z.number().int().min(1),
+      rows: z.number().int().min(1),
+      sums: z.record(z.string(), z.number()),
+      /** Streamed data: the reader's window plan, the window and offset of the next row, the window key (a draw in [0, 1)). */
+      stream: z
+        .strictObject({
+          blockRows: z.number().int().min(1),
+          windowBlocks: z.number().int().min(1),
+          window: z.number().int().min(0),
+          offset: z.number().int().min(0),
+          key: z.number().min(0).lt(1),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 /**
@@ -60,7 +78,9 @@ export const trainerProgressSchema = z.strictObject({
  * step (an epoch has ⌈n / batch⌉ ≥ 1 steps), so `step ≥ epoch`; in particular epoch 0 of a
  * fresh run has step 0 unless it stopped mid-epoch.
  */
-const consistentProgressSchema = trainerProgressSchema.refine((p) => p.step >= p.epoch, { message: 'fewer steps than completed epochs', path: ['step'] });
+const consistentProgressSchema = trainerProgressSchema
+  .refine((p) => p.step >= p.epoch, { message: 'fewer steps than completed epochs', path: ['step'] })
+  .refine((p) => p.inEpoch === undefined || p.step >= p.epoch + p.inEpoch.step, { message: 'fewer steps than completed epochs plus the steps into this one', path: ['inEpoch', 'step'] });
 
 // The schema and the trainer's type describe the same value.
 const _progressMatchesTrainer: (p: z.infer<typeof trainerProgressSchema>) => TrainerProgress = (p) => p;

@@ -10,6 +10,9 @@ import { z } from 'zod';
 import type { Dataset, Split } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { loadDataWithSource, SINGLE_FILE_TEST_FRACTION } from '../data/load.js';
+import { chooseStreaming } from '../data/stream/choose.js';
+import { DEFAULT_SHUFFLE_BUFFER, openStreamSplit } from '../data/stream/stream-split.js';
+import type { StreamingData } from '../train/stream.js';
 import { applyStandardize, binarizeStatic, BINARIZE_THRESHOLD, fitStandardize, STD_FLOOR, type StandardizeStats } from '../data/transforms.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../persist/atomic.js';
@@ -28,6 +31,14 @@ export interface RunData extends Split {
   /** The settings as used: for a new run, with the split seed (and the test fraction, where a split was made) filled in. */
   readonly settings: DataSettings;
   readonly preprocess: Preprocess;
+  /**
+   * Streamed data (training only): the training rows read from disk in windows; `train` then
+   * holds a bounded sample of them (for pictures, probes, the report) and `close` closes the file.
+   */
+  readonly stream?: StreamingData;
+  readonly close?: () => void;
+  /** One-line notes for the user (e.g. that streaming was chosen). */
+  readonly notes?: readonly string[];
 }
 
 export interface LoadRunDataOptions {
@@ -72,6 +83,9 @@ export function loadRunData(dir: string | undefined, settings: DataSettings, opt
     throw new UsageError(`--label-column applies to CSV/TSV files only; ${settings.spec} is not one (image folders take labels from class sub-folders)`);
   }
   const splitSeed = settings.splitSeed ?? (dir === undefined ? (opts.seed ?? 0) : null);
+  const streaming = dir === undefined ? chooseStreaming(settings.spec, settings.stream) : { stream: settings.stream ?? false };
+  if (streaming.stream) return loadStreamedRunData(dir, settings, splitSeed ?? 0, opts, streaming.note);
+  if (settings.shuffleBuffer !== undefined) throw new UsageError(`--shuffle-buffer applies to streamed data; add --stream (for a .npy file or a folder of uncompressed IDX files)`);
   const { split, source } = loadDataWithSource(settings.spec, {
     ...(settings.dataDir !== undefined && { dataDir: settings.dataDir }),
     ...(settings.limit !== undefined && { limit: settings.limit }),
@@ -105,6 +119,45 @@ export function loadRunData(dir: string | undefined, settings: DataSettings, opt
     ...(standardize !== undefined && { standardize }),
   };
   return { train, test, settings: recorded, preprocess };
+}
+
+/**
+ * The data of a run streamed from disk (see data/stream/stream-split.ts for the bounded test
+ * split and training sample). Binarisation works as in memory (static: thresholded as rows are
+ * decoded; dynamic: float32 rows are checked to lie in [0, 1] as they are read). Standardisation
+ * needs whole-set statistics and is refused. With `training` unset (eval, latent tools) the file
+ * is closed and only the in-memory sample and test split are returned.
+ */
+function loadStreamedRunData(dir: string | undefined, settings: DataSettings, splitSeed: number, opts: LoadRunDataOptions, note: string | undefined): RunData {
+  if (settings.standardize) throw new UsageError(`--standardize needs statistics over the whole training set, which streaming never holds; standardise the file beforehand, or train in memory (without --stream)`);
+  const shuffleBuffer = settings.shuffleBuffer ?? DEFAULT_SHUFFLE_BUFFER;
+  const s = openStreamSplit(settings.spec, {
+    shuffleBuffer,
+    testFraction: settings.testFraction ?? SINGLE_FILE_TEST_FRACTION,
+    splitSeed,
+    ...(settings.limit !== undefined && { limit: settings.limit }),
+    ...(settings.binarize !== undefined && { binarize: settings.binarize }),
+  });
+  try {
+    if (s.source === 'fixed' && settings.testFraction !== undefined && dir === undefined) {
+      throw new UsageError(`--test-fraction applies to data without its own test set (a .npy file); ${settings.spec} has a fixed train/test split`);
+    }
+    let { train, test } = s;
+    if (settings.binarize !== undefined) {
+      test = binarizeStatic(test, IN_PLACE);
+      if (settings.binarize === 'static' || !opts.training) train = binarizeStatic(train, IN_PLACE);
+    }
+    const recorded: DataSettings = { ...settings, stream: true, shuffleBuffer, splitSeed, ...(s.source !== 'fixed' && { testFraction: settings.testFraction ?? SINGLE_FILE_TEST_FRACTION }) };
+    const preprocess: Preprocess = settings.binarize !== undefined ? { binarize: settings.binarize } : {};
+    if (!opts.training) {
+      s.close();
+      return { train, test, settings: recorded, preprocess };
+    }
+    return { train, test, settings: recorded, preprocess, stream: s.stream, close: s.close, ...(note !== undefined && { notes: [note] }) };
+  } catch (e) {
+    s.close();
+    throw e;
+  }
 }
 
 /** loadData returns arrays nobody else holds, so the transforms may overwrite them (saving a copy of the data). */

@@ -4,6 +4,9 @@
  * rows are read on demand at their byte offsets, asynchronously (libuv thread pool, so the
  * reads overlap ONNX Runtime's step) or synchronously (for small samples at start-up).
  *
+ * A reader holds its file open only while it reads: {@link RowFile.close} closes it, and the
+ * next read opens it again (so a reader that is set aside holds no descriptor).
+ *
  * Row r of a file with data offset o and row size b occupies bytes [o + r·b, o + (r+1)·b).
  * Decoding gives float32 values as the in-memory loaders do: u1 bytes v ↦ v / 255, f4 as
  * stored (checked finite); with `binarize: 'static'` then x ↦ [x > 0.5].
@@ -31,13 +34,13 @@ export class RowFile implements RowReader {
 
   private constructor(
     readonly name: string,
-    private readonly fd: number,
+    private fd: number | undefined,
     private readonly dataOffset: number,
     /** Rows in the file. */
     readonly rows: number,
     readonly sampleShape: readonly number[],
     private readonly encoding: Encoding,
-    private readonly labelFile: { fd: number; path: string; offset: number } | undefined,
+    private readonly labelFile: { fd: number | undefined; readonly path: string; readonly offset: number } | undefined,
     private readonly options: RowFileOptions,
   ) {
     this.dim = sampleShape.reduce((a, b) => a * b, 1);
@@ -97,11 +100,19 @@ export class RowFile implements RowReader {
     }
   }
 
+  private dataFd(): number {
+    return (this.fd ??= openData(this.name));
+  }
+
+  private labelFd(): number {
+    return (this.labelFile!.fd ??= openData(this.labelFile!.path));
+  }
+
   async read(range: RowRange, bytes: Uint8Array, labels: Int32Array | null): Promise<void> {
-    const x = readFull(this.fd, bytes, range.count * this.rowBytes, this.dataOffset + range.start * this.rowBytes, this.name);
+    const x = readFull(this.dataFd(), bytes, range.count * this.rowBytes, this.dataOffset + range.start * this.rowBytes, this.name);
     if (labels && this.labelFile) {
       const raw = new Uint8Array(range.count);
-      await readFull(this.labelFile.fd, raw, range.count, this.labelFile.offset + range.start, this.labelFile.path);
+      await readFull(this.labelFd(), raw, range.count, this.labelFile.offset + range.start, this.labelFile.path);
       for (let i = 0; i < range.count; i++) labels[i] = raw[i]!;
     }
     await x;
@@ -109,10 +120,10 @@ export class RowFile implements RowReader {
 
   /** {@link read}, synchronously (for the small samples read at start-up). */
   readSync(range: RowRange, bytes: Uint8Array, labels: Int32Array | null): void {
-    readFullSync(this.fd, bytes, range.count * this.rowBytes, this.dataOffset + range.start * this.rowBytes, this.name);
+    readFullSync(this.dataFd(), bytes, range.count * this.rowBytes, this.dataOffset + range.start * this.rowBytes, this.name);
     if (labels && this.labelFile) {
       const raw = new Uint8Array(range.count);
-      readFullSync(this.labelFile.fd, raw, range.count, this.labelFile.offset + range.start, this.labelFile.path);
+      readFullSync(this.labelFd(), raw, range.count, this.labelFile.offset + range.start, this.labelFile.path);
       for (let i = 0; i < range.count; i++) labels[i] = raw[i]!;
     }
   }
@@ -124,7 +135,7 @@ export class RowFile implements RowReader {
     let max = -1;
     for (let at = 0; at < this.rows; at += chunk.length) {
       const len = Math.min(chunk.length, this.rows - at);
-      readFullSync(this.labelFile.fd, chunk, len, this.labelFile.offset + at, this.labelFile.path);
+      readFullSync(this.labelFd(), chunk, len, this.labelFile.offset + at, this.labelFile.path);
       for (let i = 0; i < len; i++) if (chunk[i]! > max) max = chunk[i]!;
     }
     return max + 1;
@@ -152,9 +163,12 @@ export class RowFile implements RowReader {
     return new DataError(`${this.name}: --binarize dynamic needs values in [0, 1] (probabilities), but row ${row}, column ${column} is ${value}; rescale the data or use --binarize static`);
   }
 
+  /** Closes the files (a later read opens them again). */
   close(): void {
-    closeSync(this.fd);
-    if (this.labelFile) closeSync(this.labelFile.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    if (this.labelFile?.fd !== undefined) closeSync(this.labelFile.fd);
+    if (this.labelFile) this.labelFile.fd = undefined;
   }
 }
 

@@ -59,7 +59,7 @@ export interface StreamSplit {
   /** The test split, in memory and bounded. */
   readonly test: Dataset;
   readonly source: 'fixed' | 'shuffled';
-  /** Closes the files (the stream is unusable afterwards). */
+  /** Closes the files (opened again by the stream's next read). */
   close(): void;
 }
 
@@ -151,7 +151,8 @@ export function openStreamSplit(spec: string, opts: StreamSplitOptions): StreamS
       rows += take;
     }
     const train = { ...readRows(reader, sampleBlocks, `${spec} [train sample]`), ...labelled };
-    for (const f of files) if (f !== reader) f.close();
+    // Nothing stays open until training reads (so an error before then leaks no descriptor).
+    for (const f of files) f.close();
     return { stream, train, test: { ...test, ...labelled }, source: kind === 'npy' ? 'shuffled' : 'fixed', close: () => reader.close() };
   } catch (e) {
     for (const f of files) f.close();
