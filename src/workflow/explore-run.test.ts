@@ -24,7 +24,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'latentkit-explore-'));
 const run = join(tmp, 'vae2');
 
 beforeAll(async () => {
-  ensurePageBuilt();
+  await ensurePageBuilt();
   ensureDistBuilt();
   await trainRun({ model: { family: 'vae', latent: 2, hidden: [32] }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 512 }, threads: 1, out: run, report: false });
 }, 180_000);
