@@ -7,6 +7,7 @@ import { Rng } from '../../nn/rng.js';
 import { cutBlocks, StreamEpoch, type StreamingData } from '../../train/stream.js';
 import { encodeNpy } from '../npy.js';
 import { RowFile } from './row-file.js';
+import { chooseStreaming } from './choose.js';
 import { openStreamSplit, windowPlan } from './stream-split.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-stream-'));
@@ -208,5 +209,58 @@ describe('openStreamSplit', () => {
     })();
     expect(err?.name).toBe('DataError');
     expect(err?.message).toBe(`${join(dir, 'train-images-idx3-ubyte.gz')}: a gzipped IDX file cannot be streamed (gzip cannot seek); gunzip it first (gunzip -k ${join(dir, 'train-images-idx3-ubyte.gz')})`);
+  });
+
+  it('IDX folder: training images and labels streamed, t10k as the test split, numClasses over the whole labels file', async () => {
+    const dir = join(tmp, 'idx');
+    mkdirSync(dir, { recursive: true });
+    const idx = (dims: number[], data: Uint8Array): Buffer => {
+      const h = Buffer.alloc(4 + 4 * dims.length);
+      h.set([0, 0, 8, dims.length]);
+      dims.forEach((d, i) => h.writeUInt32BE(d, 4 + 4 * i));
+      return Buffer.concat([h, data]);
+    };
+    // Image i is 4 pixels all equal to i mod 256; its label is i mod 7, except row 999's, 11.
+    const n = 1000;
+    writeFileSync(join(dir, 'train-images-idx3-ubyte'), idx([n, 2, 2], Uint8Array.from({ length: n * 4 }, (_, j) => Math.floor(j / 4) % 256)));
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idx([n], Uint8Array.from({ length: n }, (_, i) => (i === 999 ? 11 : i % 7))));
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idx([30, 2, 2], new Uint8Array(120).fill(9)));
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idx([30], new Uint8Array(30).fill(2)));
+    const s = openStreamSplit(dir, { shuffleBuffer: 64, testFraction: 0.1, splitSeed: 0 });
+    try {
+      expect(s.source).toBe('fixed');
+      expect(s.stream.n).toBe(n);
+      expect(s.stream.numClasses).toBe(12);
+      expect(s.stream.sampleShape).toEqual([1, 2, 2]);
+      expect(s.test.n).toBe(30);
+      expect(s.test.numClasses).toBe(12);
+      const epoch = StreamEpoch.draw(s.stream, new Rng(2));
+      const x = new Float32Array(n * 4);
+      const labels = new Int32Array(n);
+      await epoch.gather(0, n, x, labels);
+      await epoch.settle();
+      // Each visited row's label matches its pixels' row (pixel = row mod 256, label = row mod 7 but row 999).
+      for (let i = 0; i < n; i++) {
+        const px = Math.round(x[i * 4]! * 255);
+        const rows = range(n).filter((r) => r % 256 === px && (r === 999 ? 11 : r % 7) === labels[i]);
+        expect(rows.length).toBeGreaterThan(0);
+      }
+      expect(labels.includes(11)).toBe(true);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('chooseStreaming', () => {
+  it('streams a .npy file whose in-memory form exceeds half the available memory, with a one-line note; --stream forces it', () => {
+    const path = u8Npy(1000); // 3,000 bytes stored + 12,000 bytes of float32 ≈ 15 kB in memory
+    expect(chooseStreaming(path, undefined, 1e6)).toEqual({ stream: false });
+    const chosen = chooseStreaming(path, undefined, 20_000);
+    expect(chosen.stream).toBe(true);
+    expect(chosen.note).toMatch(new RegExp(`^note: ${path} needs about 15.\\d kB in memory, more than half of the 20.0 kB available: streaming it from disk`));
+    expect(chosen.note).not.toContain('\n');
+    expect(chooseStreaming(path, true, 1e12)).toEqual({ stream: true });
+    expect(chooseStreaming(join(tmp, 'x.csv'), undefined, 1)).toEqual({ stream: false });
   });
 });
