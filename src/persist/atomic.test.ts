@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendLineDurable, tempPathFor, writeFileAtomic } from './atomic.js';
+import { appendLineDurable, removeDeadWritersTempFiles, tempPathFor, writeFileAtomic } from './atomic.js';
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -81,6 +82,23 @@ describe('appendLineDurable', () => {
       expect(readFileSync(p, 'utf8')).toBe('{"step":1}\n{"step":2}\n');
       expect(() => appendLineDurable(p, 'a\nb')).toThrow(/newline/);
       expect(readFileSync(p, 'utf8')).toBe('{"step":1}\n{"step":2}\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('removeDeadWritersTempFiles', () => {
+  it('removes temp files whose writer process is gone and keeps those of live processes and other files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latentkit-deadtemp-'));
+    try {
+      // A pid that has certainly exited: a child that has been waited for.
+      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+      const dead = `.checkpoint.safetensors.tmp-${gone}-0123456789ab`;
+      const live = `.state.json.tmp-${process.pid}-0123456789ab`;
+      for (const f of [dead, live, 'checkpoint.safetensors', '.lock']) writeFileSync(join(dir, f), 'x');
+      expect(removeDeadWritersTempFiles(dir)).toEqual([dead]);
+      expect(readdirSync(dir).sort()).toEqual([live, '.lock', 'checkpoint.safetensors'].sort());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

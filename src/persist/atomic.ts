@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -11,16 +11,19 @@ export interface AtomicWriteOptions {
   readonly beforeRename?: (tempPath: string) => void;
 }
 
-/**
- * Temp file name used by {@link writeFileAtomic} for `target`:
- * `<dir>/.<basename>.tmp-<pid>-<12 hex chars>`, always in the target's own directory
- * so that the final rename stays on one filesystem.
- */
+/** A temp file name of {@link tempPathFor}: `.<basename>.tmp-<pid>-<12 hex chars>`. */
+const TEMP_NAME = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{12}$/;
+
 /** The file a temp path of {@link tempPathFor} stands in for (other paths are returned as they are). */
 export function targetOfTempPath(path: string): string {
   return path.replace(/(^|\/)\.([^/]+)\.tmp-\d+-[0-9a-f]{12}$/, '$1$2');
 }
 
+/**
+ * Temp file name used by {@link writeFileAtomic} for `target`:
+ * `<dir>/.<basename>.tmp-<pid>-<12 hex chars>`, always in the target's own directory
+ * so that the final rename stays on one filesystem.
+ */
 export function tempPathFor(target: string): string {
   const rand = randomBytes(6).toString('hex');
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${rand}`);
@@ -59,9 +62,19 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: A
       }
     }
     rmSync(tmp, { force: true });
-    throw err;
+    throw withPath(err, path);
   }
   fsyncDir(dirname(path));
+}
+
+/**
+ * `err` with `path` set when it is a file-system error without one: `write`, `fsync` and
+ * `close` on a descriptor report no path, so a full disk (ENOSPC) could not name its file.
+ */
+function withPath(err: unknown, path: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof e.code === 'string' && e.path === undefined) e.path = path;
+  return err;
 }
 
 /**
@@ -83,8 +96,35 @@ export function appendLineDurable(path: string, line: string): void {
       off += writeSync(fd, bytes, off, bytes.length - off);
     }
     fsyncSync(fd);
+  } catch (err) {
+    throw withPath(err, path);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Removes the temp files of {@link tempPathFor} in `dir` whose writer process no longer exists
+ * (it was killed between creating and renaming them) and returns their names. A temp file of a
+ * live process (another writer, or a pid taken over by an unrelated process) is kept: it may be
+ * a write in progress.
+ */
+export function removeDeadWritersTempFiles(dir: string): string[] {
+  const dead = readdirSync(dir).filter((name) => {
+    const m = TEMP_NAME.exec(name);
+    return m !== null && !processExists(Number(m[2]));
+  });
+  for (const name of dead) rmSync(join(dir, name), { force: true });
+  return dead;
+}
+
+/** Whether a process with this pid exists (signal 0 checks without sending; EPERM means it exists under another user). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

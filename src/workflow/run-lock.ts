@@ -74,6 +74,11 @@ export function acquireRunLock(dir: string): RunLock {
       const fd = openSync(path, 'wx');
       try {
         writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() }));
+      } catch (e) {
+        // E.g. a full disk (ENOSPC): no empty lock is left, and the error names the file (a write on a descriptor names none).
+        rmSync(path, { force: true });
+        (e as NodeJS.ErrnoException).path ??= path;
+        throw e;
       } finally {
         closeSync(fd);
       }

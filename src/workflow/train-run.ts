@@ -17,7 +17,7 @@ import { familyHooks } from './family-hooks.js';
 import type { RunContext } from './hook-context.js';
 import { loadRunData, writeRunPreprocess } from './run-data.js';
 import type { AutoencoderModel } from '../models/types.js';
-import { appendLineDurable, writeFileAtomic } from '../persist/atomic.js';
+import { appendLineDurable, removeDeadWritersTempFiles, writeFileAtomic } from '../persist/atomic.js';
 import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { constantLr, cosineLr, DivergedError, type EpochResult, type MidEpochCheckpoints, type StepEvent, type TermValues, Trainer, type TrainerOptions, type TrainerProgress } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
@@ -240,6 +240,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       trainer.restoreProgress(ckpt.progress);
       if (ckpt.progress.inEpoch && ckpt.progress.epoch >= t.epochs) throw new UsageError(`--resume ${out}: the checkpoint is inside epoch ${ckpt.progress.epoch + 1}; pass --epochs N with N ≥ ${ckpt.progress.epoch + 1}`);
       truncateMetrics(out, ckpt.progress.epoch);
+      // Writes a killed writer had under way (temp files named by its pid) are dropped.
+      removeDeadWritersTempFiles(out);
       if (ckpt.progress.epoch > t.epochs) throw new UsageError(`--resume ${out}: the run already finished ${ckpt.progress.epoch} epochs; pass --epochs N with N > ${ckpt.progress.epoch} to continue, or no --epochs to finish its outputs`);
       // All epochs trained (e.g. killed after the final checkpoint): no epoch runs below, and the
       // final outputs are written again. They are rewritten rather than skipped when present,
