@@ -35,6 +35,13 @@ import { VERSION } from './train-run.js';
 /** Codes drawn from the model's prior graph for the page (kind `draws`). */
 export const PRIOR_DRAWS = 2048;
 
+/**
+ * Training codes the page's mixture is fitted to, at most (a seeded subset). `sample` fits to
+ * 10,000 (prior-codes.ts GMM_MAX_CODES): 4.1 s of the reference VAE's cold explorer start on
+ * the loaded 2-core dev box, against 0.4 s for 2,000; here the mixture only draws samples.
+ */
+export const MIXTURE_MAX_CODES = 2000;
+
 export type ExploreSplit = 'test' | 'train' | 'all';
 export const EXPLORE_SPLITS: readonly ExploreSplit[] = ['test', 'train', 'all'];
 
@@ -135,6 +142,17 @@ export async function buildExploreBundle(opts: ExploreBundleOptions): Promise<Bu
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** At most `max` rows of a dataset: a seeded subset, in their original order. */
+function subsetRows(ds: Dataset, max: number, seed: number): Dataset {
+  if (ds.n <= max) return ds;
+  const d = ds.x.length / ds.n;
+  const pick = new Rng(`${seed}:explore-mixture`).permutation(ds.n).subarray(0, max).sort();
+  const x = new Float32Array(max * d);
+  pick.forEach((r, i) => x.set(ds.x.subarray(r * d, (r + 1) * d), i * d));
+  const { labels: _, ...rest } = ds;
+  return { ...rest, n: max, x, ...(ds.labels && { labels: Int32Array.from(pick, (r) => ds.labels![r]!) }) };
 }
 
 /** Rows of train then test (for split `all`). */
@@ -241,7 +259,7 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
 
     opts.onProgress?.(0, 1, 'prior');
     const prior = await pagePrior(ctx, staging, source.seed);
-    const mixture = (await fitCodeMixture(ctx.codec, ctx.data.train, source.seed)).toJSON();
+    const mixture = (await fitCodeMixture(ctx.codec, subsetRows(ctx.data.train, MIXTURE_MAX_CODES, source.seed), source.seed)).toJSON();
 
     exportRun(opts.dir, staging);
     const description = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')) as { encoder: { outputs: { name: string }[] } };

@@ -78,7 +78,7 @@ export interface ExploreManifest {
   /** Latent dimensions: `order` sorts them by activity Var_x(code_d) (descending); mean/std over the mapped points. */
   readonly dims: { readonly order: readonly number[]; readonly mean: readonly number[]; readonly std: readonly number[] };
   readonly prior: ExplorePrior;
-  /** A mixture fitted to the training codes (workflow/prior-codes.ts fitCodeMixture). */
+  /** A mixture fitted to (a seeded subset of at most 2,000 of) the training codes (prior-codes.ts fitCodeMixture). */
   readonly mixture: ExploreMixture;
   /** The run's config.json. */
   readonly config: Record<string, unknown>;

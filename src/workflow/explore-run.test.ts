@@ -87,6 +87,33 @@ describe('explore bundle', () => {
   }, 60_000);
 });
 
+describe('explore bundle across families', () => {
+  it('an AAE with a uniform prior ships draws from its prior; a 1-D AE (no prior) is mapped as (z, 0) with only the mixture', async () => {
+    const aae = join(tmp, 'aae3');
+    const ae = join(tmp, 'ae1');
+    const common = { train: { epochs: 1 }, data: { spec: 'mnist', limit: 256 }, threads: 1, report: false } as const;
+    await trainRun({ ...common, model: { family: 'aae', latent: 3, hidden: [32], prior: 'uniform' }, out: aae });
+    await trainRun({ ...common, model: { family: 'ae', latent: 1, hidden: [32] }, out: ae });
+
+    const a = await exploreStatic({ dir: aae, out: join(tmp, 'static-aae'), threads: 1 });
+    const am = JSON.parse(readFileSync(join(a.out, 'run', MANIFEST_FILE), 'utf8')) as ExploreManifest;
+    expect(am).toMatchObject({ family: 'aae', code: 'z', latentDim: 3, points: { method: 'pca' }, prior: { kind: 'draws', file: 'prior.f32', labels: null } });
+    const draws = new Float32Array(bytes(join(a.out, 'run', 'prior.f32')));
+    expect(draws.length).toBe(3 * (am.prior as { count: number }).count);
+    const bound = Math.sqrt(3);
+    expect(draws.every((v) => v >= -bound && v <= bound)).toBe(true); // U[−√3, √3]
+    expect(Math.max(...draws) - Math.min(...draws)).toBeGreaterThan(bound); // spread over the box, not one value
+
+    const b = await exploreStatic({ dir: ae, out: join(tmp, 'static-ae'), threads: 1 });
+    const bm = JSON.parse(readFileSync(join(b.out, 'run', MANIFEST_FILE), 'utf8')) as ExploreManifest;
+    expect(bm).toMatchObject({ family: 'ae', latentDim: 1, points: { method: 'identity' }, prior: { kind: 'none' }, mixture: { dim: 1 } });
+    const codes = new Float32Array(bytes(join(b.out, 'run', 'codes.f32')));
+    const xy = new Float32Array(bytes(join(b.out, 'run', 'map.f32')));
+    expect(Array.from(xy.filter((_, i) => i % 2 === 0))).toEqual(Array.from(codes));
+    expect(xy.filter((_, i) => i % 2 === 1).every((v) => v === 0)).toBe(true);
+  }, 120_000);
+});
+
 describe('explore cache', () => {
   it('binds 127.0.0.1 by default and caches the bundle in the run until the checkpoint changes', async () => {
     const serving = await exploreServe({ dir: run, port: 0, threads: 1 });
@@ -166,6 +193,10 @@ describe('explore CLI: bad input, one line each, nothing written', () => {
     const before = snapshot(bare);
     expectUserError(await latentkit(['explore', bare, '--port', '0'], tmp), 'has no checkpoint');
     expect(snapshot(bare)).toEqual(before);
+  });
+
+  it('a --host that is no local address', async () => {
+    expectUserError(await latentkit(['explore', run, '--host', '192.0.2.1', '--port', '0'], tmp), 'cannot listen on --host 192.0.2.1');
   });
 
   it('a port in use', async () => {
