@@ -60,7 +60,7 @@ export function fastDecimal(buf: Uint8Array, p: number, end: number, out: FastCe
   let frac = 0;
   while (p < end && (b = buf[p]!) >= ZERO && b <= NINE) {
     m = m * 10 + (b - ZERO);
-    digits++;
+    if (++digits > 15) return false;
     p++;
   }
   if (p < end && buf[p] === DOT) {
@@ -68,12 +68,12 @@ export function fastDecimal(buf: Uint8Array, p: number, end: number, out: FastCe
     p++;
     while (p < end && (b = buf[p]!) >= ZERO && b <= NINE) {
       m = m * 10 + (b - ZERO);
-      digits++;
+      if (++digits > 15) return false;
       frac++;
       p++;
     }
   }
-  if (digits === 0 || digits > 15) return false;
+  if (digits === 0) return false;
   while (p < end && (buf[p] === SPACE || buf[p] === TAB)) p++;
   const v = frac === 0 ? m : m / POW10[frac]!;
   out.value = neg ? -v : v;

@@ -191,6 +191,16 @@ describe('loadCsv: quoted fields (csv-parse) and large files', () => {
     expectDataError(r, `${r}:1008: expected ${cols} columns, found ${cols - 1}`, { chunkBytes: 4096 });
   });
 
+  it('a line or cell too long to become a string is reported from its bytes (strings end near 512 MiB)', () => {
+    // A 2 MiB cell: over the 1 MiB cell limit, reported by length without decoding it.
+    const cell = file('longcell.csv', 'a,b\n1,' + '7'.repeat(2 << 20) + '\n');
+    expectDataError(cell, `${cell}:2:2: a cell of ${2 << 20} bytes is not a number`, { chunkBytes: 4096 });
+    // A 17 MiB line of 8.9M cells (over the 16 MiB line-text limit): its delimiters are counted as bytes.
+    const cells = 17 << 19;
+    const line = file('longline.csv', 'a,b\n' + '1,'.repeat(cells - 1) + '1\n');
+    expectDataError(line, `${line}:2: expected 2 columns, found ${cells}`);
+  });
+
   it('labels above 2^31 − 1 are rejected on the fast path too', () => {
     const p = file('hugelabel.csv', 'x,label\n1,2147483648\n');
     expectDataError(p, `${p}:2:2: label "2147483648" is not a non-negative integer`);

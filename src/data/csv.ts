@@ -33,6 +33,12 @@ const SNIFF_CANDIDATES = [',', '\t', ';', '|'];
 const WHITESPACE = /[ \t]+/;
 /** Bytes read per chunk; records are cut at the last line end (outside quotes) of each chunk. */
 const CHUNK_BYTES = 1 << 22;
+/** A cell longer than this (1 MiB) is reported as not a number without being decoded. */
+const MAX_CELL_BYTES = 1 << 20;
+/** Lines up to this length (16 MiB) are decoded to text to count their cells for a message. */
+const MAX_LINE_TEXT_BYTES = 1 << 24;
+/** csv-parse's `max_record_size`: a quoted record longer than this many characters (256 Mi) is an error, not a string too long for V8. */
+const MAX_QUOTED_RECORD_CHARS = 1 << 28;
 
 const NL = 10;
 const CR = 13;
@@ -362,21 +368,41 @@ class CsvReader {
 
   /** The exact value of a cell the fast reader declined (or its error; a ragged row is reported first). */
   private slowCell(start: number, stop: number, line: number, p: number, cellEnd: number, c: number, label: boolean, hint: string): number {
-    const cell = unquote(this.buf.toString('utf8', p, cellEnd));
     const where = `${this.path}:${line}:${c + 1}`;
     try {
+      if (cellEnd - p > MAX_CELL_BYTES) throw new DataError(`${where}: a cell of ${cellEnd - p} bytes is not a number`);
+      const cell = unquote(this.buf.toString('utf8', p, cellEnd));
       return label ? labelValue(cell, where) : featureValue(cell, where, hint);
     } catch (err) {
-      if (this.splitLine(this.buf.toString('utf8', start, stop)).length !== this.ncols) this.ragged(start, stop, line, c);
+      if (this.cellCount(start, stop) !== this.ncols) this.ragged(start, stop, line, c);
       throw err;
     }
   }
 
   /** The ragged-row error for `buf[start..stop)`; `counted` is used if splitting the line finds `ncols` cells after all. */
   private ragged(start: number, stop: number, line: number, counted: number): never {
-    const split = this.splitLine(this.buf.toString('utf8', start, stop)).length;
+    const split = this.cellCount(start, stop);
     const found = split !== this.ncols ? split : counted;
     throw new DataError(`${this.path}:${line}: expected ${this.ncols} columns, found ${found}`);
+  }
+
+  /**
+   * Cells of the line `buf[start..stop)`, for an error message. A line longer than
+   * {@link MAX_LINE_TEXT_BYTES} is not made a string (a string is capped near 512 MiB): its
+   * delimiters are counted as bytes, quotes ignored.
+   */
+  private cellCount(start: number, stop: number): number {
+    if (stop - start <= MAX_LINE_TEXT_BYTES) return this.splitLine(this.buf.toString('utf8', start, stop)).length;
+    if (this.sep.kind === 'char') {
+      const { buf } = this;
+      const delim = this.sep.byte;
+      let count = 1;
+      for (let i = start; i < stop; i++) if (buf[i] === delim) count++;
+      return count;
+    }
+    let count = 0;
+    for (let p = skipBlanks(this.buf, start, stop); p < stop; p = skipBlanks(this.buf, nextBlank(this.buf, p, stop), stop)) count++;
+    return count;
   }
 
   /** Records of `buf[from..to)` (first line `line`) with quoted fields, through csv-parse. Returns the line after them. */
@@ -390,6 +416,7 @@ class CsvReader {
         trim: true,
         relax_column_count: true,
         skip_empty_lines: true,
+        max_record_size: MAX_QUOTED_RECORD_CHARS,
         on_record: (record: string[], info: { lines: number }) => {
           if (record.length === 1 && record[0] === '' && this.ncols > 1) return null;
           this.parsedRow(record, offset + info.lines, this.n === 0 ? this.firstRowHint : '');

@@ -68,6 +68,7 @@ describe(`loader fuzz: ${CASES} seeded mutants per format load cleanly or fail i
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+  // A checkpoint mutant that loads must load exactly as the seed did (its checksum covers every byte that matters).
   it.each(FORMATS)('%s', (format) => {
     const target = targets.find((t) => t.format === format)!;
     // The seed files themselves load.
@@ -78,6 +79,7 @@ describe(`loader fuzz: ${CASES} seeded mutants per format load cleanly or fail i
     // Most mutants are rejected, and the one-line messages name the mutated file.
     const errors = results.filter((r) => r.outcome === 'user-error');
     expect(errors.length).toBeGreaterThan(CASES / 2);
+    if (format !== 'checkpoint') expect(results.filter((r) => r.outcome === 'loaded').length).toBeGreaterThan(0); // some mutants are still valid data
     expect(errors.filter((r) => r.error!.includes(format === 'checkpoint' ? 'checkpoint' : r.file.split('/').pop()!)).length).toBeGreaterThan(errors.length * 0.9);
   }, 60_000);
 

@@ -83,6 +83,7 @@ describe('loadNpy', () => {
     const cases: [string, Uint8Array, RegExp][] = [
       ['fortran.npy', npy('<f4', [1, 2], new Uint8Array(8), { fortran: true }), /Fortran-order arrays are not supported/],
       ['c8.npy', npy('<c8', [1, 1], new Uint8Array(8)), /unsupported \.npy dtype "<c8"/],
+      ['newline.npy', npy('<f\n4', [1, 1], new Uint8Array(4)), /unsupported \.npy dtype "<f\\n4" \(supported: [^\n]*\)$/],
       ['magic.npy', new Uint8Array(20), /not a \.npy file/],
       ['short.npy', npy('<f4', [2, 2], new Uint8Array(12)), /needs 16 data bytes, file has 12 \(truncated\)/],
       ['long.npy', npy('<f4', [1, 2], new Uint8Array(12)), /needs 8 data bytes, file has 12$/],

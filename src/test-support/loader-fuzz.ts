@@ -14,7 +14,7 @@ import { loadData } from '../data/load.js';
 import { encodeNpy } from '../data/npy.js';
 import { isUserError } from '../errors.js';
 import { Rng } from '../nn/rng.js';
-import { CHECKPOINT_FILE, loadCheckpoint } from '../train/checkpoint.js';
+import { CHECKPOINT_FILE, type LoadedCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
 import { trainRun } from '../workflow/train-run.js';
 import { type MutationPlan, type StructuredEdit, crc32, mutate, mutateStructured, splice } from './mutate.js';
 
@@ -30,6 +30,11 @@ export interface FuzzTarget {
   readonly files: readonly { readonly path: string; readonly plan: MutationPlan }[];
   /** Loads the folder's data the way the CLI does; throws on bad input. */
   readonly load: () => unknown;
+  /**
+   * For formats whose every byte is covered by a checksum: why a mutant that loaded is wrong
+   * (it must load exactly as the seed file did), or undefined if it is right.
+   */
+  readonly checkLoaded?: (loaded: unknown) => string | undefined;
 }
 
 export type Outcome = 'loaded' | 'user-error' | 'bug' | 'slow';
@@ -67,7 +72,12 @@ export function runCase(target: FuzzTarget, seed: number | string, index: number
   let outcome: Outcome = 'loaded';
   let error: string | undefined;
   try {
-    target.load();
+    const loaded = target.load(); // not inside `checkLoaded?.(…)`, which would skip it when there is no check
+    const wrong = target.checkLoaded?.(loaded);
+    if (wrong !== undefined) {
+      outcome = 'bug';
+      error = wrong;
+    }
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     error = `${err.name}: ${err.message}`;
@@ -126,7 +136,7 @@ function npyTarget(root: string): FuzzTarget {
   const pad = ' '.repeat((64 - ((10 + u1Header.length + 1) % 64)) % 64) + '\n';
   const u1 = Buffer.concat([Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, (u1Header + pad).length, 0]), text(u1Header + pad), Buffer.from(Array.from({ length: 15 }, (_, i) => i * 17))]);
   writeFileSync(join(dir, 'u1.npy'), u1);
-  const plan: MutationPlan = { headerBytes: 128, tokens: [text('('), text(')'), text(','), text("'"), text('9999999999')], structured: [{ name: 'npy dict', edit: npyHeaderEdit }] };
+  const plan: MutationPlan = { headerBytes: 128, tokens: [text('('), text(')'), text(','), text("'"), text('\n'), text('9999999999')], structured: [{ name: 'npy dict', edit: npyHeaderEdit }] };
   return {
     format: 'npy',
     dir,
@@ -281,7 +291,24 @@ async function checkpointTarget(root: string): Promise<FuzzTarget> {
   writeFileSync(data, rows.join('\n') + '\n');
   await trainRun({ report: false, model: { family: 'ae', hidden: [3], latent: 2 }, train: { epochs: 1, batchSize: 16 }, data: { spec: data }, out: dir, threads: 1 });
   const plan: MutationPlan = { headerBytes: 8, tokens: [text('"'), text('}'), text('{"x":1}'), text('null')], structured: [{ name: 'safetensors json', edit: safetensorsJsonEdit }] };
-  return { format: 'checkpoint', dir, files: [{ path: CHECKPOINT_FILE, plan }], load: () => loadCheckpoint(dir) };
+  const seed = loadCheckpoint(dir);
+  return { format: 'checkpoint', dir, files: [{ path: CHECKPOINT_FILE, plan }], load: () => loadCheckpoint(dir), checkLoaded: (c) => checkpointDifference(seed, c as LoadedCheckpoint) };
+}
+
+/** Where checkpoint `b` differs from `a` (family, progress, tensor names, shapes or values), or undefined. */
+function checkpointDifference(a: LoadedCheckpoint, b: LoadedCheckpoint): string | undefined {
+  if (a.family !== b.family) return `a changed checkpoint loaded: family ${b.family}`;
+  if (JSON.stringify(a.progress) !== JSON.stringify(b.progress)) return `a changed checkpoint loaded: progress ${JSON.stringify(b.progress)}`;
+  const names = Object.keys(a.tensors).sort();
+  if (names.join() !== Object.keys(b.tensors).sort().join()) return `a changed checkpoint loaded: tensors ${Object.keys(b.tensors).join(', ')}`;
+  for (const name of names) {
+    const x = a.tensors[name]!;
+    const y = b.tensors[name]!;
+    if (x.shape.join() !== y.shape.join() || !Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength).equals(Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength))) {
+      return `a changed checkpoint loaded: tensor ${name}`;
+    }
+  }
+  return undefined;
 }
 
 /** Every fuzzed format's target, its seed files written under `root` (the checkpoint needs a short training run). */
