@@ -129,6 +129,7 @@ try {
   const page = await openReady(browser, s.url);
   const points = await page.evaluate(() => window.__explorer.count);
   emit({ case: 'start-cold-70k', points, server_s: +s.serverSeconds.toFixed(2), page_ready_s: +((performance.now() - s.t0) / 1000).toFixed(2) });
+  await page.screenshot({ path: join(ROOT, 'bench', 'out', 'explore-70k.png') });
   const pan = await page.evaluate(() => window.__explorer.benchPan(180));
   emit({
     case: 'pan',
@@ -138,7 +139,6 @@ try {
     frame_median_ms: +quantile(pan.interval, 0.5).toFixed(2),
     frame_p95_ms: +quantile(pan.interval, 0.95).toFixed(2),
   });
-  await page.screenshot({ path: join(ROOT, 'bench', 'out', 'explore-70k.png') });
   await page.close();
   await s.stop();
 } finally {

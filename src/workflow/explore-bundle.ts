@@ -131,7 +131,6 @@ export async function buildExploreBundle(opts: ExploreBundleOptions): Promise<Bu
   const t0 = performance.now();
   const source = bundleSource(opts);
   const staging = join(dirname(opts.out), `.${basename(opts.out)}.tmp-${process.pid}-${Date.now()}`);
-  rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
     const manifest = await writeBundleFiles(opts, source, staging);

@@ -50,17 +50,16 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** A running `latentkit explore RUN --port 0`, its URL read from stdout. */
-async function startExplorer(run: string): Promise<{ url: string; child: ChildProcess; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'explore', run, '--port', '0', '--threads', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A running `latentkit explore RUN --port 0 --json`: its URL and bundle folder, read from stdout. */
+async function startExplorer(run: string): Promise<{ url: string; bundle: string; child: ChildProcess; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'explore', run, '--port', '0', '--threads', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, bundle } = await new Promise<{ url: string; bundle: string }>((resolve, reject) => {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out);
-      if (m) resolve(m[1]!);
+      if (out.endsWith('\n')) resolve(JSON.parse(out) as { url: string; bundle: string });
     });
     child.on('exit', (code) => reject(new Error(`latentkit explore exited with ${code}: ${err}`)));
   });
@@ -70,7 +69,8 @@ async function startExplorer(run: string): Promise<{ url: string; child: ChildPr
       child.on('exit', (code) => resolve(code));
       child.kill('SIGINT');
     });
-  return { url, child, stop };
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  return { url, bundle, child, stop };
 }
 
 interface Opened {
@@ -161,7 +161,7 @@ describe('explorer page in Chromium', () => {
   it('2-D VAE: loads clean; hover, sliders, click, interpolate, sample, attribute and drawing all match onnxruntime-node', async (ctx) => {
     if (chromiumPath === null) ctx.skip('chromium not available (see the warning above)');
     const server = await startExplorer(runs.vae);
-    const bundle = join(runs.vae, 'explore');
+    const bundle = server.bundle;
     const m = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as ExploreManifest;
     const ref = await nodeModels(bundle, m);
     const codes = readFloats(join(bundle, 'codes.f32'));
@@ -310,7 +310,7 @@ describe('explorer page in Chromium', () => {
   it('conditional VAE, 3-D: PCA map, class picker feeds one-hot labels, matches onnxruntime-node', async (ctx) => {
     if (chromiumPath === null) ctx.skip('chromium not available (see the warning above)');
     const server = await startExplorer(runs.cvae);
-    const bundle = join(runs.cvae, 'explore');
+    const bundle = server.bundle;
     const m = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8')) as ExploreManifest;
     expect(m).toMatchObject({ family: 'cvae', latentDim: 3, numClasses: 10, points: { method: 'pca' } });
     const ref = await nodeModels(bundle, m);

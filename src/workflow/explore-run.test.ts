@@ -121,7 +121,7 @@ describe('explore cache', () => {
     await serving.server.close();
     expect(serving.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(address).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
-    expect(serving.bundle.out).toBe(join(run, 'explore'));
+    expect(serving.bundle.out).toBe(join(run, 'explore', 'test-pca-seed0'));
     const again = await exploreServe({ dir: run, port: 0, threads: 1 });
     await again.server.close();
     expect(again.bundle.reused).toBe(true);

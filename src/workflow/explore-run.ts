@@ -2,8 +2,8 @@
  * `latentkit explore RUN`: the live latent explorer of a run.
  *
  * - `exploreServe`: listens on host:port (127.0.0.1 unless told otherwise; a port in use fails
- *   before any work), builds or reuses the run's bundle in `<run>/explore/` (cached: rebuilt
- *   only when the checkpoint, config or options change) and serves the page with it.
+ *   before any work), builds or reuses the run's bundle in `<run>/explore/<options>/` (cached:
+ *   rebuilt only when the checkpoint or config change) and serves the page with it.
  * - `exploreStatic`: writes the page and the bundle as one static folder (`index.html`,
  *   `assets/`, `ort/`, `run/`) that any static host serves. Without cross-origin isolation
  *   headers there, onnxruntime-web runs single-threaded.
@@ -19,8 +19,17 @@ import { buildExploreBundle, checkExplorableRun, ensureExploreBundle, MANIFEST_F
 import { pageDir } from './explore-page.js';
 import { listenExplorer, type ExploreServer } from './explore-server.js';
 
-/** The bundle cache folder inside a run. */
+/** The folder of bundle caches inside a run: one sub-folder per set of options (see `cacheFolder`). */
 export const EXPLORE_CACHE = 'explore';
+
+/**
+ * The cache folder of one set of options, e.g. `<run>/explore/test-pca-seed0`: explorers of one
+ * run with different options never replace each other's files while serving them.
+ */
+export function cacheFolder(opts: ExploreOptions): string {
+  const max = opts.maxPoints !== undefined ? `-max${opts.maxPoints}` : '';
+  return join(opts.dir, EXPLORE_CACHE, `${opts.split ?? 'test'}-${opts.method ?? 'pca'}${max}-seed${opts.seed ?? 0}`);
+}
 export const DEFAULT_PORT = 4177;
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -43,7 +52,7 @@ export async function exploreServe(opts: ServeOptions): Promise<ServingExplorer>
   const port = opts.port ?? DEFAULT_PORT;
   const server = await listenExplorer({ pageDir: page, host: opts.host ?? DEFAULT_HOST, port });
   try {
-    const bundle = await ensureExploreBundle({ ...opts, out: join(opts.dir, EXPLORE_CACHE) });
+    const bundle = await ensureExploreBundle({ ...opts, out: cacheFolder(opts) });
     server.serve(bundle.out);
     return { url: server.url, bundle, server };
   } catch (e) {

@@ -268,16 +268,18 @@ export class MapView {
   }
 
   /**
-   * Pans by (dx, dy) CSS px per frame for `frames` animation frames, redrawing each frame;
-   * resolves with the redraw times and the intervals between frames (ms).
+   * Pans by (dx, dy) CSS px per frame for `frames` animation frames, redrawing each frame (the
+   * first half one way, the second half back, so the map ends where it started); resolves with
+   * the redraw times and the intervals between frames (ms).
    */
   async benchPan(frames: number, dx = 3, dy = 1): Promise<{ render: number[]; interval: number[] }> {
     const render: number[] = [];
     const interval: number[] = [];
     let last = await new Promise<number>((r) => requestAnimationFrame(r));
     for (let f = 0; f < frames; f++) {
-      this.tx += dx * this.dpr;
-      this.ty += dy * this.dpr;
+      const sign = f < frames / 2 ? 1 : -1;
+      this.tx += sign * dx * this.dpr;
+      this.ty += sign * dy * this.dpr;
       render.push(this.render());
       const now = await new Promise<number>((r) => requestAnimationFrame(r));
       interval.push(now - last);
