@@ -115,6 +115,15 @@ export function saveCheckpoint(dir: string, state: PingPongBuffers, progress: Tr
   const checked = consistentProgressSchema.safeParse(progress);
   if (!checked.success) throw new Error(`saveCheckpoint: the trainer's progress does not fit the checkpoint schema: ${describeIssue(checked.error, progress)}`);
   writeSafetensorsFile(path, state.snapshot(), { format: CHECKPOINT_FORMAT, family, progress: JSON.stringify(progress) });
+  writeStateMirror(dir, progress);
+}
+
+/**
+ * Writes `state.json`, the readable mirror of a checkpoint's progress (atomically). A kill
+ * between a checkpoint's rename and its mirror's leaves the mirror one checkpoint behind; a
+ * resume rewrites it (the same bytes when it is current).
+ */
+export function writeStateMirror(dir: string, progress: TrainerProgress): void {
   writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify({ ...progress, checkpoint: CHECKPOINT_FILE }, null, 2)}\n`);
 }
 

@@ -18,7 +18,7 @@ import type { RunContext } from './hook-context.js';
 import { loadRunData, writeRunPreprocess } from './run-data.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { appendLineDurable, removeDeadWritersTempFiles, writeFileAtomic } from '../persist/atomic.js';
-import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveCheckpoint, CHECKPOINT_FILE } from '../train/checkpoint.js';
+import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveCheckpoint, writeStateMirror, CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { constantLr, cosineLr, DivergedError, type EpochResult, type MidEpochCheckpoints, type StepEvent, type TermValues, Trainer, type TrainerOptions, type TrainerProgress } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { writeRunPictures } from './run-pictures.js';
@@ -247,7 +247,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       // final outputs are written again. They are rewritten rather than skipped when present,
       // because a file's presence cannot tell this run's pictures from those of an earlier,
       // shorter run that `--epochs` extended; the same checkpoint and seed give the same bytes.
-      if (ckpt.progress.epoch === t.epochs) opts.onNote?.(`${out}: all ${t.epochs} epochs were already trained; writing the final outputs (pictures${opts.report === false ? '' : ', report'}) from the last checkpoint`);
+      if (ckpt.progress.epoch === t.epochs) {
+        opts.onNote?.(`${out}: all ${t.epochs} epochs were already trained; writing the final outputs (pictures${opts.report === false ? '' : ', report'}) from the last checkpoint`);
+        writeStateMirror(out, trainer.progress);
+      }
     } else {
       prepareNewRunDir(out, opts.force ?? false);
       writeRunPreprocess(out, runData.preprocess);
