@@ -4,7 +4,11 @@
  * or a one-line user error (an error class the CLI prints as one `latentkit: error: …` line, see
  * `isUserError` in src/errors.ts: DataError, UsageError, CorruptFileError, …). Anything else (a
  * TypeError, a RangeError, a zlib error, a message with a line break) is a `bug`; a case over
- * {@link SLOW_CASE_MS} is `slow`. Used by src/data/fuzz.test.ts and `npm run fuzz` (bench/fuzz.mjs).
+ * {@link SLOW_CASE_MS} is `slow`. A checkpoint mutant that loads must load exactly as the seed
+ * checkpoint did (its checksum covers everything that matters), else it is a `bug` too.
+ * Every 4th case is a single format-aware edit (an IHDR field with its CRC fixed, a .npy header
+ * dict field, a safetensors JSON number, the content of a gzip stream); the rest are 1–3 raw steps.
+ * Used by src/data/fuzz.test.ts and `npm run fuzz` (bench/fuzz.mjs).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
