@@ -41,9 +41,14 @@ function checkLength(file: string, got: number, want: number): void {
   if (got !== want) throw new BundleError(`${file} holds ${got} values, the manifest says ${want}`);
 }
 
-export async function loadBundle(): Promise<Bundle> {
+export async function loadManifest(): Promise<ExploreManifest> {
   const manifest = JSON.parse(new TextDecoder().decode(await fetchBytes('manifest.json'))) as ExploreManifest;
   if (manifest.format !== 'latentkit-explore/1') throw new BundleError(`manifest.json has format ${String(manifest.format)}; this page reads latentkit-explore/1`);
+  return manifest;
+}
+
+/** The manifest's arrays and metrics (fetched in parallel). */
+export async function loadBundle(manifest: ExploreManifest): Promise<Bundle> {
   const { points, latentDim: k, image } = manifest;
   const n = points.count;
   const [codes, xy, labels, thumbs, metricsText] = await Promise.all([

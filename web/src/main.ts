@@ -9,7 +9,7 @@
  */
 import { attributeVector } from '../../src/latent/attribute.js';
 import { interpolationPath, type PathMode } from '../../src/latent/interpolate.js';
-import { loadBundle, type Bundle } from './bundle.js';
+import { loadBundle, loadManifest, type Bundle } from './bundle.js';
 import { MapView, type Marker } from './map-view.js';
 import { renderModelCard } from './model-card.js';
 import { loadModel, type Model } from './model.js';
@@ -56,8 +56,13 @@ function showError(text: string): void {
 
 async function main(): Promise<void> {
   let bundle: Bundle;
+  // The model loads (wasm runtime, two sessions) while the points are fetched.
+  let modelLoad: Promise<Model> | undefined;
   try {
-    bundle = await loadBundle();
+    const manifest = await loadManifest();
+    modelLoad = loadModel(manifest);
+    modelLoad.catch(() => {}); // reported below, after the map is drawn
+    bundle = await loadBundle(manifest);
   } catch (e) {
     showError(`This page could not load the run's files: ${(e as Error).message}. Start it with \`latentkit explore RUN\`, or rebuild a static folder with \`latentkit explore RUN --static DIR --force\`.`);
     $('status').textContent = 'no run';
@@ -114,7 +119,7 @@ async function main(): Promise<void> {
   // ---- the model
   let model: Model;
   try {
-    model = await loadModel(m);
+    model = await modelLoad;
   } catch (e) {
     showError(`The model can't run in this page: ${(e as Error).message}. Rebuild the run's files with \`latentkit explore RUN\` (it re-exports the model).`);
     $('status').textContent = 'model unavailable';
@@ -159,7 +164,7 @@ async function main(): Promise<void> {
         const z = state.z.slice();
         const { xhat, ms } = await model.decode(z, 1, labelsFor(1));
         probe.latencies.push(ms);
-        probe.lastDecode = { z: Array.from(z), label: conditional ? state.label : null, xhat: Array.from(xhat), ms };
+        probe.lastDecode = { z: Array.from(z), label: conditional && model.decoderTakesLabels ? state.label : null, xhat: Array.from(xhat), ms };
         drawRows(decodedCanvas, xhat, 1, image, m.preprocess, featureCount);
         const { median, p95, count } = probe.decodeLatency();
         $('latency').textContent = `decode: ${ms.toFixed(2)} ms (median ${median.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms over ${count})`;
@@ -237,6 +242,7 @@ async function main(): Promise<void> {
   const picker = $<HTMLSelectElement>('class-picker');
   if (conditional) {
     $('class-picker-label').hidden = false;
+    if (!model.decoderTakesLabels) $('class-picker-label').title = "the prior's class (samples); this decoder takes no label";
     for (let c = 0; c < m.numClasses; c++) picker.add(new Option(m.labelNames[c] ?? String(c), String(c)));
     picker.addEventListener('change', () => {
       state.label = Number(picker.value);
@@ -403,7 +409,7 @@ async function main(): Promise<void> {
       const [mx, my] = mapPosition(code);
       markers.set('drawing', { x: mx, y: my, color: '#6a1b9a', label: identity ? 'drawing' : 'drawing (nearest code)' });
       syncMarkers();
-      probe.lastEncode = { x: Array.from(x), label: conditional ? state.label : null, code: Array.from(code), mapXY: [mx, my] };
+      probe.lastEncode = { x: Array.from(x), label: conditional && model.encoderTakesLabels ? state.label : null, code: Array.from(code), mapXY: [mx, my] };
       const { xhat } = await model.decode(code, 1, labelsFor(1));
       drawRows($<HTMLCanvasElement>('recon'), xhat, 1, image, m.preprocess, featureCount);
       setCode(code, 'drawing');

@@ -13,6 +13,9 @@ import type { ExploreManifest } from '../../src/workflow/explore-manifest.js';
 import { fetchBytes } from './bundle.js';
 
 export interface Model {
+  /** Whether the decoder / encoder take the one-hot label `y` (a conditional AAE's take none: only its discriminator and prior see labels). */
+  readonly decoderTakesLabels: boolean;
+  readonly encoderTakesLabels: boolean;
   /** Decodes n codes (n × k) with class labels (conditional models); returns xhat (n × D) and the run time in ms. */
   decode(z: Float32Array, n: number, labels?: Int32Array): Promise<{ xhat: Float32Array; ms: number }>;
   /** Encodes n rows of x (n × D, after preprocessing); returns every encoder output. */
@@ -49,12 +52,15 @@ export async function loadModel(m: ExploreManifest): Promise<Model> {
     }
   };
   const [encoder, decoder] = await Promise.all([open(m.model.encoder), open(m.model.decoder)]);
-  const c = m.numClasses;
   const k = m.latentDim;
+  const decoderTakesLabels = decoder.inputNames.includes('y');
+  const encoderTakesLabels = encoder.inputNames.includes('y');
   return {
+    decoderTakesLabels,
+    encoderTakesLabels,
     async decode(z, n, labels) {
       const feeds: Record<string, ort.Tensor> = { z: new ort.Tensor('float32', z, [n, k]) };
-      const y = oneHot(labels, n, c);
+      const y = decoderTakesLabels ? oneHot(labels, n, m.numClasses) : null;
       if (y) feeds['y'] = y;
       const t0 = performance.now();
       const out = await decoder.run(feeds);
@@ -63,7 +69,7 @@ export async function loadModel(m: ExploreManifest): Promise<Model> {
     },
     async encode(x, n, labels) {
       const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [n, ...m.inputShape]) };
-      const y = oneHot(labels, n, c);
+      const y = encoderTakesLabels ? oneHot(labels, n, m.numClasses) : null;
       if (y) feeds['y'] = y;
       const out = await encoder.run(feeds);
       return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, t.data as Float32Array]));
