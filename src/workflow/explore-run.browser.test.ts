@@ -24,7 +24,7 @@ import { listenExplorer } from './explore-server.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-explore-browser-'));
 const shots = join(tmp, 'screenshots');
-const runs = { vae: join(tmp, 'vae2'), cvae: join(tmp, 'cvae3') };
+const runs = { vae: join(tmp, 'vae2'), cvae: join(tmp, 'cvae3'), caae: join(tmp, 'caae2') };
 const TOL = 1e-4;
 
 let chromiumPath: string | null = null;
@@ -36,12 +36,12 @@ beforeAll(async () => {
   await ensurePageBuilt();
   ensureDistBuilt();
   const common = ['--limit', '512', '--epochs', '1', '--no-report', '--threads', '1', '--quiet'];
-  const [a, b] = await Promise.all([
+  const trained = await Promise.all([
     latentkit(['train', '--model', 'vae', '--latent', '2', ...common, '--out', runs.vae], tmp),
     latentkit(['train', '--model', 'cvae', '--latent', '3', ...common, '--out', runs.cvae], tmp),
+    latentkit(['train', '--model', 'aae', '--prior', 'mog', '--conditional', '--latent', '2', ...common, '--out', runs.caae], tmp),
   ]);
-  expectOk(a);
-  expectOk(b);
+  for (const r of trained) expectOk(r);
   browser = await launchChromium(chromiumPath);
   console.log(`explorer screenshots: ${shots}`);
 }, 240_000);
@@ -332,6 +332,38 @@ describe('explorer page in Chromium', () => {
       expect((await canvasPixels(page, 'decoded')).filter((v, i) => v !== pixels3[i]).length).toBeGreaterThan(20);
       expect(await page.locator('#click-hint').innerText()).toBe('');
       await page.screenshot({ path: join(shots, 'cvae3-explorer.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(external).toEqual([]);
+    } finally {
+      await page.close();
+      expect(await server.stop()).toBe(0);
+    }
+  }, 120_000);
+
+  it("conditional AAE: samples come from the model's prior draws of the picked class; its decoder takes no label", async (ctx) => {
+    if (chromiumPath === null) ctx.skip('chromium not available (see the warning above)');
+    const server = await startExplorer(runs.caae);
+    const m = JSON.parse(readFileSync(join(server.bundle, 'manifest.json'), 'utf8')) as ExploreManifest;
+    expect(m).toMatchObject({ family: 'aae', numClasses: 10, prior: { kind: 'draws', labels: 'prior-labels.i32' } });
+    const draws = readFloats(join(server.bundle, 'prior.f32'));
+    const drawLabels = new Int32Array(readFloats(join(server.bundle, 'prior-labels.i32')).buffer);
+    const ref = await nodeModels(server.bundle, { ...m, numClasses: 0 }); // the exported decoder has no y input
+    const { page, errors, external } = await openPage(server.url);
+    try {
+      await page.selectOption('#class-picker', '4');
+      await page.selectOption('#sample-source', 'draws');
+      await page.click('#sample');
+      await page.waitForFunction(() => (window as any).__explorer.lastSamples !== null);
+      const samples = await probe<{ source: string; z: number[]; xhat: number[] }>(page, 'lastSamples');
+      expect(samples.source).toBe('draws');
+      for (let i = 0; i < 8; i++) {
+        const z = samples.z.slice(2 * i, 2 * i + 2);
+        const row = Array.from(drawLabels.keys()).find((r) => draws[2 * r] === z[0] && draws[2 * r + 1] === z[1]);
+        expect(row, `sample ${i} is one of the prior draws`).toBeDefined();
+        expect(drawLabels[row!]).toBe(4);
+      }
+      expect(maxAbsDiff(samples.xhat, await ref.decode(samples.z, null))).toBeLessThan(TOL);
+      expect((await probe<{ label: number | null }>(page, 'lastDecode')).label).toBeNull();
       expect(errors).toEqual([]);
       expect(external).toEqual([]);
     } finally {
