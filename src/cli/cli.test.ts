@@ -284,14 +284,17 @@ describe('resume', () => {
   );
 
   it(
-    'train --resume <finished run> without a larger --epochs → one-line error; nothing changes',
+    'train --resume <finished run> → exit 0, its final outputs rewritten to the same bytes; with --epochs below the trained count → one-line error; nothing changes',
     async () => {
       const cwd = freshDir('resume-done');
       const run = join(cwd, 'run');
-      expectOk(await latentkit(['train', ...TINY, '--epochs', '1', '--out', run], cwd));
+      expectOk(await latentkit(['train', ...TINY, '--epochs', '2', '--out', run], cwd));
       const before = snapshot(run);
-      const r = await latentkit(['train', '--resume', run, '--threads', '1', '--quiet', '--no-report'], cwd);
-      expectUserError(r, '--epochs');
+      const done = await latentkit(['train', '--resume', run, '--threads', '1', '--no-report'], cwd);
+      expectOk(done);
+      expect(done.stderr).toContain('all 2 epochs were already trained; writing the final outputs (pictures)');
+      expect(snapshot(run)).toEqual(before);
+      expectUserError(await latentkit(['train', '--resume', run, '--epochs', '1', '--threads', '1', '--quiet', '--no-report'], cwd), 'the run already finished 2 epochs; pass --epochs N with N > 2');
       expect(snapshot(run)).toEqual(before);
     },
     TRAIN_TIMEOUT,
