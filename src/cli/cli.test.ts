@@ -292,7 +292,7 @@ describe('resume', () => {
       const before = snapshot(run);
       const done = await latentkit(['train', '--resume', run, '--threads', '1', '--no-report'], cwd);
       expectOk(done);
-      expect(done.stderr).toContain('all 2 epochs were already trained; writing the final outputs (pictures)');
+      expect(done.stderr).toContain('training already finished (epoch 2 of 2); writing the final outputs (pictures)');
       expect(snapshot(run)).toEqual(before);
       expectUserError(await latentkit(['train', '--resume', run, '--epochs', '1', '--threads', '1', '--quiet', '--no-report'], cwd), 'the run already finished 2 epochs; pass --epochs N with N > 2');
       expect(snapshot(run)).toEqual(before);

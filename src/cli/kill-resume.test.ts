@@ -185,7 +185,7 @@ describe('kill -9 at seeded random moments', () => {
       expect((JSON.parse(readSafetensorsFile(join(dir, 'checkpoint.safetensors')).metadata['progress']!) as { epoch: number }).epoch).toBe(EPOCHS);
       const r = await latentkit(['train', '--resume', dir, '--no-report'], tmp);
       expectOk(r);
-      expect(r.stderr).toContain(`all ${EPOCHS} epochs were already trained; writing the final outputs (pictures)`);
+      expect(r.stderr).toContain(`training already finished (epoch ${EPOCHS} of ${EPOCHS}); writing the final outputs (pictures)`);
       expect(resultOf(dir), describeMoment(moment)).toEqual(reference);
       expect(readdirSync(dir).filter((f) => TEMP_FILE.test(f) || f === '.lock')).toEqual([]);
     }

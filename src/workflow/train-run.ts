@@ -248,7 +248,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       // because a file's presence cannot tell this run's pictures from those of an earlier,
       // shorter run that `--epochs` extended; the same checkpoint and seed give the same bytes.
       if (ckpt.progress.epoch === t.epochs) {
-        opts.onNote?.(`${out}: all ${t.epochs} epochs were already trained; writing the final outputs (pictures${opts.report === false ? '' : ', report'}) from the last checkpoint`);
+        opts.onNote?.(`${out}: training already finished (epoch ${t.epochs} of ${t.epochs}); writing the final outputs (pictures${opts.report === false ? '' : ', report'}) from the last checkpoint`);
         writeStateMirror(out, trainer.progress);
       }
     } else {
