@@ -20,6 +20,7 @@ import type { Dataset } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import { unitVariances } from '../latent/active-units.js';
 import { gatherRows } from '../latent/code-stats.js';
+import { Pca } from '../latent/pca.js';
 import { project2d, type ProjectionMethod } from '../latent/projection.js';
 import { getFamily } from '../models/registry.js';
 import { Rng } from '../nn/rng.js';
@@ -241,6 +242,9 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
     const rows = projection.indices;
     const m = rows.length;
     const pointCodes = gatherRows(codes, k, rows);
+    // the same fit project2d made (same rows, deterministic), kept for the page to map codes both ways
+    const pca = projection.method === 'pca' ? await Pca.fit({ name: 'codes', n: m, sampleShape: [k], x: pointCodes }, 2, opts) : null;
+    const plane = pca && { mean: Array.from(pca.mean), components: [0, 1].map((c) => Array.from(pca.components.subarray(c * k, (c + 1) * k))) };
     writeFileSync(join(staging, 'codes.f32'), bytesOf(pointCodes));
     writeFileSync(join(staging, 'map.f32'), bytesOf(projection.xy));
     const labels = data.labels ? Int32Array.from(rows, (r) => data.labels![r]!) : null;
@@ -277,6 +281,7 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
       code: codeName,
       model: { encoder: 'encoder.onnx', decoder: 'decoder.onnx', description: 'model.json', encoderOutputs: description.encoder.outputs.map((o) => o.name) },
       points: { count: m, split: source.split, method: projection.method, codes: 'codes.f32', xy: 'map.f32', labels: labels ? 'labels.i32' : null, thumbnails: image ? 'thumbs.u8' : null },
+      plane,
       labelNames,
       dims: { order, mean: Array.from(mean), std: Array.from(variance, (v) => Math.sqrt(v)) },
       prior,

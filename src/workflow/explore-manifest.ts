@@ -73,6 +73,11 @@ export interface ExploreManifest {
     readonly labels: string | null;
     readonly thumbnails: string | null;
   };
+  /**
+   * The plane of a `pca` map: xy = W(z − μ) with W the 2 × k components (rows, unit length);
+   * a map point (x, y) stands for the code z = μ + x·w₀ + y·w₁. Null for other maps.
+   */
+  readonly plane: { readonly mean: readonly number[]; readonly components: readonly (readonly number[])[] } | null;
   /** Names of the labels 0..L−1 (or their numbers as text). */
   readonly labelNames: readonly string[];
   /** Latent dimensions: `order` sorts them by activity Var_x(code_d) (descending); mean/std over the mapped points. */

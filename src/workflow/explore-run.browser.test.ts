@@ -330,7 +330,17 @@ describe('explorer page in Chromium', () => {
       expect(eight.z).toEqual(three.z);
       expect(maxAbsDiff(eight.xhat, await ref.decode(eight.z, [8]))).toBeLessThan(TOL);
       expect((await canvasPixels(page, 'decoded')).filter((v, i) => v !== pixels3[i]).length).toBeGreaterThan(20);
-      expect(await page.locator('#click-hint').innerText()).toBe('');
+      // clicking empty space decodes the code at that spot of the PCA plane: z = μ + x·w₀ + y·w₁
+      expect(await page.locator('#click-hint').innerText()).toContain('principal components');
+      const box = (await page.locator('#map').boundingBox())!;
+      const spot = await page.evaluate(([x, y]) => (window as any).__explorer.mapAt(x, y), [box.x + 10, box.y + 10]);
+      expect(spot.nearest).toBe(-1);
+      await page.mouse.click(box.x + 10, box.y + 10);
+      await idle(page);
+      const onPlane = await probe<{ z: number[]; label: number; xhat: number[] }>(page, 'lastDecode');
+      const plane = m.plane!;
+      for (let d = 0; d < 3; d++) expect(onPlane.z[d]).toBeCloseTo(plane.mean[d]! + spot.x * plane.components[0]![d]! + spot.y * plane.components[1]![d]!, 4);
+      expect(maxAbsDiff(onPlane.xhat, await ref.decode(onPlane.z, [8]))).toBeLessThan(TOL);
       await page.screenshot({ path: join(shots, 'cvae3-explorer.png'), fullPage: true });
       expect(errors).toEqual([]);
       expect(external).toEqual([]);

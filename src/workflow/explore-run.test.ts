@@ -100,13 +100,23 @@ describe('explore bundle across families', () => {
     expect(am).toMatchObject({ family: 'aae', code: 'z', latentDim: 3, points: { method: 'pca' }, prior: { kind: 'draws', file: 'prior.f32', labels: null } });
     const draws = new Float32Array(bytes(join(a.out, 'run', 'prior.f32')));
     expect(draws.length).toBe(3 * (am.prior as { count: number }).count);
+    // the map is the PCA plane the manifest describes: xy = W(z − μ)
+    const aCodes = new Float32Array(bytes(join(a.out, 'run', 'codes.f32')));
+    const aXy = new Float32Array(bytes(join(a.out, 'run', 'map.f32')));
+    const plane = am.plane!;
+    for (let i = 0; i < am.points.count; i += 37) {
+      for (const c of [0, 1]) {
+        const p = plane.components[c]!.reduce((s, w, d) => s + w * (aCodes[3 * i + d]! - plane.mean[d]!), 0);
+        expect(Math.abs(p - aXy[2 * i + c]!)).toBeLessThan(1e-4);
+      }
+    }
     const bound = Math.sqrt(3);
     expect(draws.every((v) => v >= -bound && v <= bound)).toBe(true); // U[−√3, √3]
     expect(Math.max(...draws) - Math.min(...draws)).toBeGreaterThan(bound); // spread over the box, not one value
 
     const b = await exploreStatic({ dir: ae, out: join(tmp, 'static-ae'), threads: 1 });
     const bm = JSON.parse(readFileSync(join(b.out, 'run', MANIFEST_FILE), 'utf8')) as ExploreManifest;
-    expect(bm).toMatchObject({ family: 'ae', latentDim: 1, points: { method: 'identity' }, prior: { kind: 'none' }, mixture: { dim: 1 } });
+    expect(bm).toMatchObject({ family: 'ae', latentDim: 1, points: { method: 'identity' }, plane: null, prior: { kind: 'none' }, mixture: { dim: 1 } });
     const codes = new Float32Array(bytes(join(b.out, 'run', 'codes.f32')));
     const xy = new Float32Array(bytes(join(b.out, 'run', 'map.f32')));
     expect(Array.from(xy.filter((_, i) => i % 2 === 0))).toEqual(Array.from(codes));

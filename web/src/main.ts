@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   probe.benchPan = (frames) => map.benchPan(frames);
   const identity = m.points.method === 'identity';
   $('map-caption').textContent = identity ? `(the ${k}-D latent space itself, ${n} ${m.points.split} codes)` : `(${n} ${m.points.split} codes, ${m.points.method} of ${k}-D)`;
-  $('click-hint').textContent = identity ? ', or empty space to decode that very code' : '';
+  $('click-hint').textContent = identity ? ', or empty space to decode that very code' : m.plane ? ', or empty space to decode the code there on the plane of the two principal components' : '';
   const legend = $('legend');
   if (bundle.labels) {
     for (const [l, name] of m.labelNames.entries()) {
@@ -136,9 +136,17 @@ async function main(): Promise<void> {
     map.requestRender();
   };
 
-  /** Where a code sits on the map: itself for identity maps, else the map position of its nearest mapped code. */
+  const plane = m.plane;
+  /** Where a code sits on the map: itself (identity maps), its PCA projection W(z − μ), else the map position of its nearest mapped code. */
   const mapPosition = (z: Float32Array): [number, number] => {
     if (identity) return [z[0]!, k > 1 ? z[1]! : 0];
+    if (plane) {
+      const [w0, w1] = plane.components as [readonly number[], readonly number[]];
+      let x = 0;
+      let y = 0;
+      for (let d = 0; d < k; d++) [x, y] = [x + w0[d]! * (z[d]! - plane.mean[d]!), y + w1[d]! * (z[d]! - plane.mean[d]!)];
+      return [x, y];
+    }
     let best = 0;
     let bestD = Infinity;
     for (let i = 0; i < n; i++) {
@@ -219,7 +227,7 @@ async function main(): Promise<void> {
 
   const codeChanged = (source: string): void => {
     $('current-text').textContent = `${source}: z = [${Array.from(state.z, (v) => v.toFixed(2)).join(', ')}]`;
-    if (identity) {
+    if (identity || plane) {
       const [x, y] = mapPosition(state.z);
       markers.set('current', { x, y, color: '#000', label: 'z' });
       syncMarkers();
@@ -260,8 +268,8 @@ async function main(): Promise<void> {
     setCode(bundle.codes.subarray(i * k, (i + 1) * k), `point #${i}`);
   };
   map.onEmptyClick = (x, y) => {
-    if (!identity) return;
-    setCode(k === 1 ? [x] : [x, y], 'map');
+    if (identity) setCode(k === 1 ? [x] : [x, y], 'map');
+    else if (plane) setCode(plane.mean.map((mu, d) => mu + x * plane.components[0]![d]! + y * plane.components[1]![d]!), 'map (on the PCA plane)');
   };
 
   // ---- interpolation
@@ -407,7 +415,7 @@ async function main(): Promise<void> {
       const out = await model.encode(x, 1, labelsFor(1));
       const code = out[m.code] ?? out['z']!;
       const [mx, my] = mapPosition(code);
-      markers.set('drawing', { x: mx, y: my, color: '#6a1b9a', label: identity ? 'drawing' : 'drawing (nearest code)' });
+      markers.set('drawing', { x: mx, y: my, color: '#6a1b9a', label: identity || plane ? 'drawing' : 'drawing (nearest code)' });
       syncMarkers();
       probe.lastEncode = { x: Array.from(x), label: conditional && model.encoderTakesLabels ? state.label : null, code: Array.from(code), mapXY: [mx, my] };
       const { xhat } = await model.decode(code, 1, labelsFor(1));
