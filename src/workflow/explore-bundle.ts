@@ -155,21 +155,15 @@ function subsetRows(ds: Dataset, max: number, seed: number): Dataset {
   return { ...rest, n: max, x, ...(ds.labels && { labels: Int32Array.from(pick, (r) => ds.labels![r]!) }) };
 }
 
-/** Rows of train then test (for split `all`). */
-function joinSplits(a: Dataset, b: Dataset): Dataset {
-  const x = new Float32Array(a.x.length + b.x.length);
-  x.set(a.x);
-  x.set(b.x, a.x.length);
-  const { labels: _, ...rest } = a;
-  if (!a.labels || !b.labels) return { ...rest, n: a.n + b.n, x };
-  const labels = new Int32Array(a.n + b.n);
-  labels.set(a.labels);
-  labels.set(b.labels, a.n);
-  return { ...rest, n: a.n + b.n, x, labels };
+/** The datasets whose rows are mapped, in order (train then test for `all`; not copied into one). */
+function splitParts(ctx: LatentContext, split: ExploreSplit): readonly Dataset[] {
+  return split === 'all' ? [ctx.data.train, ctx.data.test] : [ctx.data[split]];
 }
 
-function splitData(ctx: LatentContext, split: ExploreSplit): Dataset {
-  return split === 'all' ? joinSplits(ctx.data.train, ctx.data.test) : ctx.data[split];
+function concatFloats(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
 }
 
 /** The page's form of the run's transforms. */
@@ -227,12 +221,14 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
   try {
     const { model } = ctx.run;
     const k = model.latentDim;
-    const data = splitData(ctx, source.split);
+    const parts = splitParts(ctx, source.split);
+    const n = parts.reduce((a, p) => a + p.n, 0);
     opts.onProgress?.(0, 1, 'encode');
-    const out = await ctx.codec.encode(data.x, data.n, data.labels);
-    const codeName = out['mu'] ? 'mu' : 'z';
-    const codes = out[codeName]!;
-    const projection = await project2d(codes, data.n, k, {
+    const encoded = [];
+    for (const p of parts) encoded.push(await ctx.codec.encode(p.x, p.n, p.labels));
+    const codeName = encoded[0]!['mu'] ? 'mu' : 'z';
+    const codes = concatFloats(encoded.map((e) => e[codeName]!));
+    const projection = await project2d(codes, n, k, {
       method: k <= 2 ? 'auto' : source.method,
       seed: source.seed,
       ...(source.maxPoints !== null && { maxPoints: source.maxPoints }),
@@ -247,18 +243,28 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
     const plane = pca && { mean: Array.from(pca.mean), components: [0, 1].map((c) => Array.from(pca.components.subarray(c * k, (c + 1) * k))) };
     writeFileSync(join(staging, 'codes.f32'), bytesOf(pointCodes));
     writeFileSync(join(staging, 'map.f32'), bytesOf(projection.xy));
-    const labels = data.labels ? Int32Array.from(rows, (r) => data.labels![r]!) : null;
+    const allLabels = parts.every((p) => p.labels) ? Int32Array.from(parts.flatMap((p) => Array.from(p.labels!))) : null;
+    const labels = allLabels && Int32Array.from(rows, (r) => allLabels[r]!);
     if (labels) writeFileSync(join(staging, 'labels.i32'), bytesOf(labels));
     const preprocess = pagePreprocess(ctx);
     const image: ExploreImage | null = ctx.layout && { channels: ctx.layout.channels, height: ctx.layout.height, width: ctx.layout.width };
-    if (image) writeFileSync(join(staging, 'thumbs.u8'), thumbnailBytes(data.x, rows, image, preprocess));
+    if (image) {
+      // rows ascend, so each part's thumbnails follow the previous part's
+      let offset = 0;
+      const chunks = parts.map((p) => {
+        const local = Int32Array.from(rows.filter((r) => r >= offset && r < offset + p.n), (r) => r - offset);
+        offset += p.n;
+        return thumbnailBytes(p.x, local, image, preprocess);
+      });
+      writeFileSync(join(staging, 'thumbs.u8'), Buffer.concat(chunks));
+    }
 
     const variance = unitVariances(pointCodes, m, k);
     const mean = new Float64Array(k);
     for (let i = 0; i < m; i++) for (let d = 0; d < k; d++) mean[d]! += pointCodes[i * k + d]! / m;
     const order = Array.from({ length: k }, (_, d) => d).sort((a, b) => variance[b]! - variance[a]! || a - b);
     const labelCount = Math.max(model.numClasses, labels ? labels.reduce((a, l) => Math.max(a, l + 1), 0) : 0);
-    const labelNames = Array.from({ length: labelCount }, (_, l) => data.classNames?.[l] ?? String(l));
+    const labelNames = Array.from({ length: labelCount }, (_, l) => parts[0]!.classNames?.[l] ?? String(l));
 
     opts.onProgress?.(0, 1, 'prior');
     const prior = await pagePrior(ctx, staging, source.seed);

@@ -87,6 +87,28 @@ describe('explore bundle', () => {
   }, 60_000);
 });
 
+describe('explore bundle of --split all', () => {
+  it('maps train then test rows: labels, thumbnails and codes line up with the test-only bundle', async () => {
+    const out = join(tmp, 'static-all');
+    await exploreStatic({ dir: run, out, split: 'all', threads: 1 });
+    const dir = join(out, 'run');
+    const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as ExploreManifest;
+    const { train, test } = loadRunSplit(loadRun(run));
+    expect(m.points).toMatchObject({ count: train.n + test.n, split: 'all', method: 'identity' });
+    const labels = new Int32Array(bytes(join(dir, 'labels.i32')));
+    expect(Array.from(labels)).toEqual([...train.labels!, ...test.labels!]);
+    const thumbs = readFileSync(join(dir, 'thumbs.u8'));
+    for (const [i, ds, r] of [[0, train, 0], [train.n - 1, train, train.n - 1], [train.n, test, 0], [train.n + test.n - 1, test, test.n - 1]] as const) {
+      expect(Array.from(thumbs.subarray(i * 784, (i + 1) * 784)), `point ${i}`).toEqual(Array.from(ds.x.subarray(r * 784, (r + 1) * 784), (v) => Math.round(v * 255)));
+    }
+    const codes = new Float32Array(bytes(join(dir, 'codes.f32')));
+    const testOnly = new Float32Array(bytes(join(tmp, 'static-contents', 'run', 'codes.f32')));
+    const tail = codes.subarray(2 * train.n);
+    expect(tail.length).toBe(testOnly.length);
+    expect(Math.max(...tail.map((v, i) => Math.abs(v - testOnly[i]!)))).toBeLessThan(1e-6); // batches of the encoder differ
+  }, 60_000);
+});
+
 describe('explore bundle across families', () => {
   it('an AAE with a uniform prior ships draws from its prior; a 1-D AE (no prior) is mapped as (z, 0) with only the mixture', async () => {
     const aae = join(tmp, 'aae3');
