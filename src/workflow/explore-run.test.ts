@@ -16,6 +16,7 @@ import { MANIFEST_FILE } from './explore-bundle.js';
 import type { ExploreManifest } from './explore-manifest.js';
 import { exploreServe, exploreStatic, type ServingExplorer } from './explore-run.js';
 import { isPlainPath } from './explore-server.js';
+import { encodeSplit, openLatent } from './latent-context.js';
 import { loadRun } from './load-run.js';
 import { loadRunSplit } from './run-split.js';
 import { trainRun } from './train-run.js';
@@ -88,7 +89,7 @@ describe('explore bundle', () => {
 });
 
 describe('explore bundle of --split all', () => {
-  it('maps train then test rows: labels, thumbnails and codes line up with the test-only bundle', async () => {
+  it('maps train then test rows: labels, thumbnails and codes (μ) line up with the splits', async () => {
     const out = join(tmp, 'static-all');
     await exploreStatic({ dir: run, out, split: 'all', threads: 1 });
     const dir = join(out, 'run');
@@ -102,7 +103,9 @@ describe('explore bundle of --split all', () => {
       expect(Array.from(thumbs.subarray(i * 784, (i + 1) * 784)), `point ${i}`).toEqual(Array.from(ds.x.subarray(r * 784, (r + 1) * 784), (v) => Math.round(v * 255)));
     }
     const codes = new Float32Array(bytes(join(dir, 'codes.f32')));
-    const testOnly = new Float32Array(bytes(join(tmp, 'static-contents', 'run', 'codes.f32')));
+    const ctx = await openLatent({ dir: run, threads: 1 });
+    const testOnly = (await encodeSplit(ctx, 'test')).posterior!.mu;
+    await ctx.release();
     const tail = codes.subarray(2 * train.n);
     expect(tail.length).toBe(testOnly.length);
     expect(Math.max(...tail.map((v, i) => Math.abs(v - testOnly[i]!)))).toBeLessThan(1e-6); // batches of the encoder differ
