@@ -295,6 +295,21 @@ describe('explorer page in Chromium', () => {
       expect(recon).toEqual(grayOf(await ref.decode(enc.code, null)));
       await page.screenshot({ path: join(shots, 'vae2-explorer.png'), fullPage: true });
 
+      // wheel zoom keeps the point under the cursor in place and scales distances by exp(−Δy·0.0015); double click fits again
+      const far = 40;
+      const hoverAt = await page.evaluate((i) => (window as any).__explorer.pointClient(i), target);
+      await page.mouse.move(hoverAt.x, hoverAt.y);
+      const at0 = await page.evaluate(([i, j]) => [(window as any).__explorer.pointClient(i), (window as any).__explorer.pointClient(j)], [target, far]);
+      await page.mouse.wheel(0, -200);
+      await page.waitForTimeout(50);
+      const at1 = await page.evaluate(([i, j]) => [(window as any).__explorer.pointClient(i), (window as any).__explorer.pointClient(j)], [target, far]);
+      expect(Math.hypot(at1[0].x - at0[0].x, at1[0].y - at0[0].y)).toBeLessThan(2); // the cursor sits within a few px of the target
+      const spread = (p: { x: number; y: number }[]): number => Math.hypot(p[1]!.x - p[0]!.x, p[1]!.y - p[0]!.y);
+      expect(spread(at1) / spread(at0)).toBeCloseTo(Math.exp(0.3), 2);
+      await page.mouse.dblclick(at1[0].x, at1[0].y);
+      const at2 = await page.evaluate((j) => (window as any).__explorer.pointClient(j), far);
+      expect(Math.hypot(at2.x - at0[1].x, at2.y - at0[1].y)).toBeLessThan(0.5);
+
       // panning redraws every point each frame
       const pan = await page.evaluate(() => (window as any).__explorer.benchPan(30));
       const sorted = [...pan.render].sort((x: number, y: number) => x - y);

@@ -2,7 +2,8 @@
  * The 2-D map of the codes on a canvas, drawn by hand into one ImageData (a Uint32Array view
  * of its pixels): each point is a square of `POINT_PX` CSS pixels in its label's colour. For
  * 70k points that is ~0.6M pixel writes per frame, a few ms, so panning (drag) and zooming
- * (wheel, about the cursor) redraw the whole map on every animation frame. Markers (hovered,
+ * (wheel, about the cursor) redraw the whole map on every animation frame; a double click fits
+ * the map back into view. Markers (hovered,
  * selected, A/B, the drawing, the current code) are drawn over it with the 2-D context.
  *
  * View transform (device pixels): sx = x·scale + tx, sy = ty − y·scale (y up).
@@ -84,6 +85,7 @@ export class MapView {
         this.requestRender();
       }
     });
+    canvas.addEventListener('dblclick', () => this.fit());
     canvas.addEventListener(
       'wheel',
       (e) => {
