@@ -47,6 +47,10 @@ export function drawRows(canvas: HTMLCanvasElement, rows: Float32Array, n: numbe
   const cellW = Math.max(48, featureCount * 3);
   canvas.width = n * cellW;
   canvas.height = 64;
+  // bars may stretch: fill the panel's width at a readable height
+  canvas.style.width = '100%';
+  canvas.style.height = '96px';
+  canvas.style.background = '#fff';
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   for (let i = 0; i < n; i++) {
