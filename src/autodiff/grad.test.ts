@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, type Value } from '../graph/graph.js';
+import * as sp from '../graph/spatial.js';
+import type { Window } from '../graph/spatial.js';
+import { weightGradIm2colBatched, weightGradIm2colGemm, weightGradTransposed } from './conv-weight-grad.js';
 import * as op from '../graph/ops.js';
 import { Rng } from '../nn/rng.js';
 import { Program, Tensor } from '../runtime/program.js';
 import { grad } from './grad.js';
 import { type GradCheckInput, gradCheck } from './gradcheck.js';
+import { type RuleTable, rules } from './rules.js';
 
-const TOL = 2e-2;
+const TOL = 1e-3;
 
 /** A static input with values drawn by `draw` (default N(0,1)). */
 function input(name: string, shape: number[], draw?: (r: Rng) => number, seed = 7): GradCheckInput {
@@ -19,60 +23,157 @@ const positive = (r: Rng): number => 0.5 + 1.5 * r.uniform();
 /** Values at least 0.2 away from 0, for ops with a kink there. */
 const awayFromZero = (r: Rng): number => (r.uniform() < 0.5 ? -1 : 1) * (0.2 + r.uniform());
 
-/** Σ f(x) ⊙ R for a fixed random R: every output entry gets a distinct weight. */
-function project(y: Value): Value {
-  const r = new Rng('project');
-  const shape = y.shape.map((d) => (typeof d === 'number' ? d : 1));
-  const w = y.graph.constant(r.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1))), shape);
-  return op.reduceSum(op.mul(y, w));
+/** The rules with `opName`'s rule made wrong by 1% (every adjoint it returns scaled by 1.01). */
+function wrongBy1Percent(opName: string): RuleTable {
+  const rule = rules[opName]!;
+  return { ...rules, [opName]: (n, g, needs) => rule(n, g, needs).map((v) => (v ? op.mul(v, 1.01) : v)) };
 }
 
-async function expectGrad(inputs: GradCheckInput[], f: (...xs: Value[]) => Value, opts?: { h?: number }): Promise<void> {
-  const { maxError, worst } = await gradCheck(inputs, (...xs) => project(f(...xs)), opts);
+/**
+ * The gradient of Σ f(x) ⊙ R (R fixed random, see gradCheck) matches central differences
+ * within TOL, and the same gradient with `opName`'s rule wrong by 1% does not (so the check can tell).
+ */
+async function expectGrad(opName: string, inputs: GradCheckInput[], f: (...xs: Value[]) => Value): Promise<void> {
+  const { maxError, worst, altMaxError } = await gradCheck(inputs, f, { alt: wrongBy1Percent(opName) });
   expect(maxError, worst).toBeLessThan(TOL);
+  expect(altMaxError, `${opName} rule wrong by 1% must fail the check`).toBeGreaterThan(TOL);
 }
 
 describe('every op gradient matches central finite differences', () => {
   const a = input('a', [3, 4]);
   const b = input('b', [3, 4]);
-  it('Add with broadcasting ([3,4] + [4])', () => expectGrad([a, input('r', [4])], op.add));
-  it('Sub with broadcasting ([3,4] - [3,1])', () => expectGrad([a, input('c', [3, 1])], op.sub));
-  it('Mul with broadcasting ([3,4] * [1,4])', () => expectGrad([a, input('r', [1, 4])], op.mul));
-  it('Div', () => expectGrad([a, input('p', [3, 4], positive)], op.div));
-  it('Pow (both operands)', () => expectGrad([input('p', [3, 4], positive), input('e', [3, 4], (r) => r.uniform() * 2)], op.pow));
-  it('Neg', () => expectGrad([a], op.neg));
-  it('Exp', () => expectGrad([a], op.exp));
-  it('Log', () => expectGrad([input('p', [3, 4], positive)], op.log));
-  it('Sqrt', () => expectGrad([input('p', [3, 4], positive)], op.sqrt));
-  it('Abs', () => expectGrad([input('k', [3, 4], awayFromZero)], op.abs));
-  it('Relu', () => expectGrad([input('k', [3, 4], awayFromZero)], op.relu));
-  it('LeakyRelu', () => expectGrad([input('k', [3, 4], awayFromZero)], (x) => op.leakyRelu(x, 0.2)));
-  it('Sigmoid', () => expectGrad([a], op.sigmoid));
-  it('Tanh', () => expectGrad([a], op.tanh));
-  it('Softplus', () => expectGrad([a], op.softplus));
-  it('Softmax (axis -1)', () => expectGrad([a], (x) => op.softmax(x, -1)));
-  it('Softmax (axis 0)', () => expectGrad([a], (x) => op.softmax(x, 0)));
-  it('LogSoftmax', () => expectGrad([a], (x) => op.logSoftmax(x, 1)));
-  it('ReduceSum (axis 1)', () => expectGrad([a], (x) => op.reduceSum(x, [1])));
-  it('ReduceSum (keepdims, axis 0)', () => expectGrad([a], (x) => op.mul(op.reduceSum(x, [0], true), x)));
-  it('ReduceMean (all axes)', () => expectGrad([a], (x) => op.mul(op.reduceMean(x), op.reduceSum(op.square(x)))));
-  it('ReduceMax', () => expectGrad([a], (x) => op.reduceMax(x, [1])));
-  it('Reshape', () => expectGrad([a], (x) => op.reshape(x, [2, 6])));
-  it('Transpose', () => expectGrad([input('t', [2, 3, 4])], (x) => op.transpose(x, [2, 0, 1])));
-  it('Concat', () => expectGrad([a, input('c', [3, 2])], (x, y) => op.concat([x, y], 1)));
-  it('Slice', () => expectGrad([a], (x) => op.slice(x, 1, 1, 3)));
-  it('Pad', () => expectGrad([a], (x) => op.pad(x, [1, 0], [0, 2])));
-  it('Where', () => expectGrad([a, b], (x, y) => op.where(op.greater(x, y), op.mul(x, y), op.exp(y))));
-  it('Clip', () => expectGrad([input('k', [3, 4], (r) => (r.uniform() - 0.5) * 4)], (x) => op.clip(x, -0.7, 0.9)));
-  it('Expand', () => expectGrad([input('r', [1, 4]), a], (x, y) => op.mul(op.expandAs(x, y), y)));
-  it('Identity', () => expectGrad([a], op.identity));
-  it('MatMul with batch broadcasting ([2,3,4] · [4,5])', () => expectGrad([input('t', [2, 3, 4]), input('m', [4, 5])], op.matmul));
+  it('Add with broadcasting ([3,4] + [4])', () => expectGrad('Add', [a, input('r', [4])], op.add));
+  it('Sub with broadcasting ([3,4] - [3,1])', () => expectGrad('Sub', [a, input('c', [3, 1])], op.sub));
+  it('Mul with broadcasting ([3,4] * [1,4])', () => expectGrad('Mul', [a, input('r', [1, 4])], op.mul));
+  it('Div', () => expectGrad('Div', [a, input('p', [3, 4], positive)], op.div));
+  it('Pow (both operands)', () => expectGrad('Pow', [input('p', [3, 4], positive), input('e', [3, 4], (r) => r.uniform() * 2)], op.pow));
+  it('Neg', () => expectGrad('Neg', [a], op.neg));
+  it('Exp', () => expectGrad('Exp', [a], op.exp));
+  it('Log', () => expectGrad('Log', [input('p', [3, 4], positive)], op.log));
+  it('Sqrt', () => expectGrad('Sqrt', [input('p', [3, 4], positive)], op.sqrt));
+  it('Abs', () => expectGrad('Abs', [input('k', [3, 4], awayFromZero)], op.abs));
+  it('Relu', () => expectGrad('Relu', [input('k', [3, 4], awayFromZero)], op.relu));
+  it('LeakyRelu', () => expectGrad('LeakyRelu', [input('k', [3, 4], awayFromZero)], (x) => op.leakyRelu(x, 0.2)));
+  it('Sigmoid', () => expectGrad('Sigmoid', [a], op.sigmoid));
+  it('Tanh', () => expectGrad('Tanh', [a], op.tanh));
+  it('Softplus', () => expectGrad('Softplus', [a], op.softplus));
+  it('Softmax (axis -1)', () => expectGrad('Softmax', [a], (x) => op.softmax(x, -1)));
+  it('Softmax (axis 0)', () => expectGrad('Softmax', [a], (x) => op.softmax(x, 0)));
+  it('LogSoftmax', () => expectGrad('LogSoftmax', [a], (x) => op.logSoftmax(x, 1)));
+  it('ReduceSum (axis 1)', () => expectGrad('ReduceSum', [a], (x) => op.reduceSum(x, [1])));
+  it('ReduceSum (keepdims, axis 0)', () => expectGrad('ReduceSum', [a], (x) => op.mul(op.reduceSum(x, [0], true), x)));
+  it('ReduceMean (all axes)', () => expectGrad('ReduceMean', [a], (x) => op.mul(op.reduceMean(x), op.reduceSum(op.square(x)))));
+  it('ReduceMax', () => expectGrad('ReduceMax', [a], (x) => op.reduceMax(x, [1])));
+  it('Reshape', () => expectGrad('Reshape', [a], (x) => op.reshape(x, [2, 6])));
+  it('Transpose', () => expectGrad('Transpose', [input('t', [2, 3, 4])], (x) => op.transpose(x, [2, 0, 1])));
+  it('Concat', () => expectGrad('Concat', [a, input('c', [3, 2])], (x, y) => op.concat([x, y], 1)));
+  it('Slice', () => expectGrad('Slice', [a], (x) => op.slice(x, 1, 1, 3)));
+  it('Pad', () => expectGrad('Pad', [a], (x) => op.pad(x, [1, 0], [0, 2])));
+  it('Where', () => expectGrad('Where', [a, b], (x, y) => op.where(op.greater(x, y), op.mul(x, y), op.exp(y))));
+  it('Clip', () => expectGrad('Clip', [input('k', [3, 4], (r) => (r.uniform() - 0.5) * 4)], (x) => op.clip(x, -0.7, 0.9)));
+  it('Expand', () => expectGrad('Expand', [input('r', [1, 4]), a], (x, y) => op.mul(op.expandAs(x, y), y)));
+  it('Identity', () => expectGrad('Identity', [a], op.identity));
+  it('MatMul with batch broadcasting ([2,3,4] · [4,5])', () => expectGrad('MatMul', [input('t', [2, 3, 4]), input('m', [4, 5])], op.matmul));
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       it(`Gemm transA=${transA} transB=${transB} with bias`, () =>
-        expectGrad([input('A', transA ? [4, 3] : [3, 4]), input('B', transB ? [5, 4] : [4, 5]), input('C', [5])], (x, y, c) => op.gemm(x, y, c, { transA, transB })));
+        expectGrad('Gemm', [input('A', transA ? [4, 3] : [3, 4]), input('B', transB ? [5, 4] : [4, 5]), input('C', [5])], (x, y, c) => op.gemm(x, y, c, { transA, transB })));
     }
   }
+});
+
+/** Distinct values 0.05 apart in a random order, so a ±h step never changes a window's maximum. */
+function distinct(name: string, shape: number[]): GradCheckInput {
+  const n = shape.reduce((p, q) => p * q, 1);
+  const perm = new Rng(name).permutation(n);
+  return { name, shape, runShape: shape, values: Float32Array.from(perm, (k) => (k - n / 2) * 0.05) };
+}
+/** A [B, ...shape] input fed with `batch` rows. */
+function batched(name: string, shape: number[], batch = 2): GradCheckInput {
+  const run = [batch, ...shape];
+  return { ...input(name, run), shape: ['B', ...shape] };
+}
+
+describe('every spatial op gradient matches central finite differences', () => {
+  const x = batched('x', [3, 7, 7]);
+  const w = input('w', [4, 3, 3, 3]);
+  const bias = input('b', [4]);
+  it('Conv, stride 1, valid, with bias', () => expectGrad('Conv', [x, w, bias], (xv, wv, bv) => sp.conv(xv, wv, bv)));
+  it('Conv, stride 2, SAME (7 → 4)', () => expectGrad('Conv', [x, w], (xv, wv) => sp.conv(xv, wv, undefined, { strides: 2, padding: 'same' })));
+  it('Conv, stride [2, 3], dilation 2, pads [1, 0, 2, 1]', () =>
+    expectGrad('Conv', [x, w], (xv, wv) => sp.conv(xv, wv, undefined, { strides: [2, 3], dilations: 2, padding: [1, 0, 2, 1] })));
+  it('Conv, 2×4 kernel, stride 3 leaving rows unused', () => expectGrad('Conv', [x, input('w', [2, 3, 2, 4])], (xv, wv) => sp.conv(xv, wv, undefined, { strides: 3 })));
+  const t = batched('t', [4, 4, 4]);
+  const tw = input('tw', [4, 3, 3, 3]);
+  it('ConvTranspose, stride 2, pads 1, output padding 1 (4 → 8), with bias', () =>
+    expectGrad('ConvTranspose', [t, tw, input('tb', [3])], (xv, wv, bv) => sp.convTranspose(xv, wv, bv, { strides: 2, padding: 1, outputPadding: 1 })));
+  it('ConvTranspose, stride 1, dilation 2', () => expectGrad('ConvTranspose', [t, tw], (xv, wv) => sp.convTranspose(xv, wv, undefined, { dilations: 2 })));
+  it('ConvTranspose, SAME, stride [2, 3]', () => expectGrad('ConvTranspose', [t, tw], (xv, wv) => sp.convTranspose(xv, wv, undefined, { strides: [2, 3], padding: 'same' })));
+  const d = distinct('d', [2, 3, 6, 6]);
+  it('MaxPool 2×2, stride 2', () => expectGrad('MaxPool', [d], (v) => sp.maxPool(v, { kernel: 2 })));
+  it('MaxPool 3×3, stride 2, pads 1 (overlapping windows)', () => expectGrad('MaxPool', [d], (v) => sp.maxPool(v, { kernel: 3, strides: 2, padding: 1 })));
+  it('AveragePool 2×2, stride 2', () => expectGrad('AveragePool', [x], (v) => sp.averagePool(v, { kernel: 2 })));
+  it('AveragePool 3×3, stride 2, SAME (padding not counted)', () => expectGrad('AveragePool', [x], (v) => sp.averagePool(v, { kernel: 3, strides: 2, padding: 'same' })));
+  it('Resize nearest ×2', () => expectGrad('Resize', [x], (v) => sp.resize(v, 2, 'nearest')));
+  it('Resize nearest ×[3, 2]', () => expectGrad('Resize', [x], (v) => sp.resize(v, [3, 2], 'nearest')));
+  it('Resize linear ×2', () => expectGrad('Resize', [x], (v) => sp.resize(v, 2, 'linear')));
+  it('Resize linear ×[3, 2]', () => expectGrad('Resize', [x], (v) => sp.resize(v, [3, 2], 'linear')));
+  it('BatchNormalization (inference form), all five inputs', () =>
+    expectGrad('BatchNormalization', [batched('x', [3, 4, 4]), input('s', [3]), input('b', [3]), input('m', [3]), input('v', [3], positive)], (xv, s, bv, m, v) => sp.batchNormInference(xv, s, bv, m, v)));
+  it('GatherElements (axis 1, a repeated index)', () =>
+    expectGrad('GatherElements', [input('g', [3, 4])], (v) => sp.gatherElements(v, op.reshape(v.graph.ints([0, 3, 2, 2, 1, 0]), [3, 2]), 1)));
+  it('ScatterElements (reduction add, axis 1)', () =>
+    expectGrad('ScatterElements', [input('g', [3, 4]), input('u', [3, 2])], (v, u) => sp.scatterAdd(v, op.reshape(v.graph.ints([0, 3, 2, 2, 1, 0]), [3, 2]), u, 1)));
+});
+
+describe('spatial second order and weight-gradient formulations', () => {
+  it('second order through Conv: a contractive penalty ‖∂/∂x Σ σ(conv(x, W))‖² differentiates in x and W', async () => {
+    const x = batched('x', [2, 5, 5]);
+    const W = input('W', [3, 2, 3, 3]);
+    const { maxError, worst } = await gradCheck([x, W], (xv, Wv) => {
+      const s = op.reduceSum(op.sigmoid(sp.conv(xv, Wv, undefined, { strides: 2, padding: 1 })));
+      const [gx] = grad(s, [xv]);
+      return op.square(gx!);
+    });
+    expect(maxError, worst).toBeLessThan(TOL);
+  });
+
+  it('second order through ConvTranspose, AveragePool and Resize', async () => {
+    const z = batched('z', [2, 3, 3]);
+    const W = input('W', [2, 2, 3, 3]);
+    const { maxError, worst } = await gradCheck([z, W], (zv, Wv) => {
+      const up = sp.convTranspose(zv, Wv, undefined, { strides: 2, padding: 1, outputPadding: 1 });
+      const s = op.reduceSum(op.tanh(sp.resize(sp.averagePool(up, { kernel: 3, strides: 2, padding: 'same' }), 2, 'linear')));
+      const [gz] = grad(s, [zv]);
+      return op.square(gz!);
+    });
+    expect(maxError, worst).toBeLessThan(TOL);
+  });
+
+  it('second order through MaxPool (GatherElements ↔ ScatterElements)', async () => {
+    const { maxError, worst } = await gradCheck([distinct('d', [2, 2, 4, 4])], (x) => {
+      const [gx] = grad(op.reduceSum(op.tanh(sp.maxPool(x, { kernel: 3, strides: 1, padding: 1 }))), [x]);
+      return op.mul(gx!, x);
+    });
+    expect(maxError, worst).toBeLessThan(TOL);
+  });
+
+  it('the three weight-gradient formulations give the same W̄', async () => {
+    const g = new Graph();
+    const x = g.input('x', ['B', 3, 9, 9]);
+    const gy = g.input('gy', ['B', 5, 4, 4]);
+    const win: Window = { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0], dilations: [1, 1] };
+    const p = await Program.compile('wg', { a: weightGradIm2colBatched(x, gy, win), b: weightGradIm2colGemm(x, gy, win), c: weightGradTransposed(x, gy, win) }, { threads: 1 });
+    const r = new Rng(5);
+    const out = await p.run({ x: new Tensor('float32', r.fillNormal(new Float32Array(3 * 243)), [3, 3, 9, 9]), gy: new Tensor('float32', r.fillNormal(new Float32Array(3 * 80)), [3, 5, 4, 4]) });
+    const [a, b, c] = ['a', 'b', 'c'].map((k) => out[k]!.data as Float32Array);
+    expect(out['a']!.dims).toEqual([5, 3, 3, 3]);
+    for (let i = 0; i < a!.length; i++) {
+      expect(b![i]).toBeCloseTo(a![i]!, 4);
+      expect(c![i]).toBeCloseTo(a![i]!, 4);
+    }
+    await p.release();
+  });
 });
 
 describe('autodiff structure', () => {

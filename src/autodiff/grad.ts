@@ -10,9 +10,14 @@
 import type { Node, Value } from '../graph/graph.js';
 import { add, zerosLike } from '../graph/ops.js';
 import { ShapeError, formatShape, sameShape } from '../graph/shape.js';
-import { ruleFor } from './rules.js';
+import { type RuleTable, ruleFor } from './rules.js';
 
-export function grad(y: Value, wrt: readonly Value[], seed?: Value): Value[] {
+export interface GradOptions {
+  /** The vector-Jacobian rules to use (default: `rules`); tests pass deliberately wrong ones. */
+  readonly rules?: RuleTable;
+}
+
+export function grad(y: Value, wrt: readonly Value[], seed?: Value, opts: GradOptions = {}): Value[] {
   const g = y.graph;
   if (seed === undefined && y.rank !== 0) throw new ShapeError(`grad: y must be a scalar (got ${formatShape(y.shape)}); pass a seed for a VJP`);
   if (seed && !sameShape(seed.shape, y.shape)) throw new ShapeError(`grad: seed ${formatShape(seed.shape)} must match y ${formatShape(y.shape)}`);
@@ -37,7 +42,7 @@ export function grad(y: Value, wrt: readonly Value[], seed?: Value): Value[] {
     if (!gy) continue;
     const needs = n.inputs.map((v) => dependsOnWrt.has(v.id) && v.dtype === 'float32');
     if (!needs.some(Boolean)) continue;
-    const gx = ruleFor(n)(n, gy, needs);
+    const gx = ruleFor(n, opts.rules)(n, gy, needs);
     n.inputs.forEach((v, k) => {
       const gv = gx[k];
       if (needs[k] && gv) {

@@ -9,6 +9,7 @@
 import type { Node, Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { ShapeError } from '../graph/shape.js';
+import { spatialRules } from './spatial-rules.js';
 import { unbroadcast } from './unbroadcast.js';
 
 export type VjpRule = (node: Node, gy: Value, needs: readonly boolean[]) => (Value | null)[];
@@ -168,10 +169,14 @@ export const rules: Readonly<Record<string, VjpRule>> = {
   LessOrEqual: none,
   Equal: none,
   And: none,
+  ...spatialRules,
 };
 
-export function ruleFor(node: Node): VjpRule {
-  const r = rules[node.op];
+export type RuleTable = Readonly<Record<string, VjpRule>>;
+
+/** The rule of `node`'s op in `table` (default: `rules`). */
+export function ruleFor(node: Node, table: RuleTable = rules): VjpRule {
+  const r = table[node.op];
   if (!r) throw new ShapeError(`autodiff: no gradient rule for op ${node.op}`);
   return r;
 }

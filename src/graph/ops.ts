@@ -194,9 +194,18 @@ export function reshape(x: Value, target: readonly Dim[]): Value {
     }
   });
   const known = x.shape.filter((d, i) => !(typeof d === 'string' && target[i] === d));
-  if (!isStaticShape(known)) throw new ShapeError(`Reshape: cannot move symbolic dims of ${formatShape(x.shape)} to ${formatShape(target)}`);
-  const total = (known as readonly number[]).reduce((a, b) => a * b, 1);
   const fixed = shape.filter((d): d is number => typeof d === 'number' && d !== -1).reduce((a, b) => a * b, 1);
+  if (!isStaticShape(known)) {
+    // Symbolic dims folded into the -1 dim: it becomes a symbolic product, e.g. `B*49`.
+    if (inferAt < 0) throw new ShapeError(`Reshape: cannot move symbolic dims of ${formatShape(x.shape)} to ${formatShape(target)}`);
+    const syms = known.filter((d): d is string => typeof d === 'string');
+    const rest = known.filter((d): d is number => typeof d === 'number').reduce((a, b) => a * b, 1);
+    if (rest % fixed !== 0) throw new ShapeError(`Reshape: ${formatShape(x.shape)} does not divide into ${formatShape(target)}`);
+    shape[inferAt] = [...syms, ...(rest / fixed === 1 ? [] : [String(rest / fixed)])].join('*');
+    const g = x.graph;
+    return g.addNode('Reshape', [x, g.ints(code)], {}, [{ shape, dtype: x.dtype }])[0]!;
+  }
+  const total = (known as readonly number[]).reduce((a, b) => a * b, 1);
   if (inferAt >= 0) {
     if (total % fixed !== 0) throw new ShapeError(`Reshape: ${formatShape(x.shape)} does not divide into ${formatShape(target)}`);
     shape[inferAt] = total / fixed;

@@ -59,3 +59,34 @@ export function normAxis(axis: number, rank: number, op: string): number {
   if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError(`${op}: axis ${axis} out of range for rank ${rank}`);
   return a;
 }
+
+/**
+ * Output length of a sliding window along one axis (ONNX Conv, MaxPool, AveragePool):
+ *   out = ⌊(in + padBegin + padEnd − dilation·(kernel − 1) − 1) / stride⌋ + 1.
+ * Returns a value ≤ 0 when the (dilated) window does not fit the padded input even once.
+ */
+export function windowOutSize(input: number, kernel: number, stride: number, padBegin: number, padEnd: number, dilation = 1): number {
+  const span = dilation * (kernel - 1) + 1;
+  const room = input + padBegin + padEnd - span;
+  return room < 0 ? 0 : Math.floor(room / stride) + 1;
+}
+
+/**
+ * SAME padding (TensorFlow, ONNX SAME_UPPER): the output has ⌈in / stride⌉ positions and
+ * the total padding max(0, (out − 1)·stride + dilation·(kernel − 1) + 1 − in) is split with
+ * the smaller half first. Returns [begin, end].
+ */
+export function samePads(input: number, kernel: number, stride: number, dilation = 1): [number, number] {
+  const out = Math.ceil(input / stride);
+  const total = Math.max(0, (out - 1) * stride + dilation * (kernel - 1) + 1 - input);
+  const begin = Math.floor(total / 2);
+  return [begin, total - begin];
+}
+
+/**
+ * Output length of a transposed convolution along one axis (ONNX ConvTranspose):
+ *   out = stride·(in − 1) + outputPadding + dilation·(kernel − 1) + 1 − padBegin − padEnd.
+ */
+export function transposedOutSize(input: number, kernel: number, stride: number, padBegin: number, padEnd: number, outputPadding = 0, dilation = 1): number {
+  return stride * (input - 1) + outputPadding + dilation * (kernel - 1) + 1 - padBegin - padEnd;
+}
