@@ -85,7 +85,8 @@ async function main(): Promise<void> {
   };
   probe.benchPan = (frames) => map.benchPan(frames);
   const identity = m.points.method === 'identity';
-  $('map-caption').textContent = identity ? `(the ${k}-D latent space itself, ${n} ${m.points.split} codes)` : `(${n} ${m.points.split} codes, ${m.points.method} of ${k}-D)`;
+  const splitName = m.points.split === 'all' ? 'train + test' : m.points.split;
+  $('map-caption').textContent = identity ? `(the ${k}-D latent space itself, ${n} ${splitName} codes)` : `(${n} ${splitName} codes, ${m.points.method} of ${k}-D)`;
   $('click-hint').textContent = identity ? ', or empty space to decode that very code' : m.plane ? ', or empty space to decode the code there on the plane of the two principal components' : '';
   const legend = $('legend');
   if (bundle.labels) {
