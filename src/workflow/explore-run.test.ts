@@ -39,10 +39,10 @@ function bytes(path: string): ArrayBuffer {
 }
 
 /** GET with the path sent byte for byte (fetch would normalise `/../`). */
-function rawGet(url: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function rawGet(url: string, path: string, hostHeader?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: 'GET' }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: 'GET', ...(hostHeader && { headers: { host: hostHeader } }) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -185,6 +185,16 @@ describe('explore server', () => {
     expect((await rawGet(serving.url, '/ort/ort-wasm-simd-threaded.wasm')).headers['content-type']).toBe('application/wasm');
     const manifest = JSON.parse((await rawGet(serving.url, '/run/manifest.json')).body.toString('utf8')) as ExploreManifest;
     expect(manifest.run).toBe('vae2');
+  });
+
+  it('answers only Host headers naming a loopback address on its port (no DNS rebinding)', async () => {
+    const port = new URL(serving.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) expect((await rawGet(serving.url, '/run/manifest.json', host)).status, host).toBe(200);
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`, `localhost.evil.example:${port}`]) {
+      const r = await rawGet(serving.url, '/run/manifest.json', host);
+      expect(r.status, host).toBe(403);
+      expect(r.body.toString('utf8')).not.toContain('"latentkit"');
+    }
   });
 
   it('answers 404 to path traversal in every spelling, and to files outside the page and bundle', async () => {

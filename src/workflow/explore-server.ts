@@ -11,6 +11,11 @@
  * require-corp), which make the page `crossOriginIsolated`, so SharedArrayBuffer and thus
  * onnxruntime-web's multi-threaded wasm are available, plus CORP same-origin and nosniff.
  *
+ * Bound to a loopback address, it answers only requests whose Host header names a loopback
+ * host (127.0.0.1, localhost, [::1]) on its port; others get 403. This stops DNS rebinding: a web
+ * page whose own domain is made to resolve to 127.0.0.1 could otherwise read the run's files
+ * (the same rule as Vite's dev server `server.allowedHosts`).
+ *
  * The server listens before the bundle exists (a port in use fails before any work); until
  * `serve(bundleDir)` is called, requests get 503.
  */
@@ -25,6 +30,13 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
   'X-Content-Type-Options': 'nosniff',
 };
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** Whether `host` (a --host value) is a loopback address, so only loopback Host headers are let in. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\./.test(host);
+}
 
 /** The URL prefix of the bundle. */
 export const BUNDLE_PREFIX = '/run/';
@@ -61,8 +73,15 @@ function notFound(res: ServerResponse): void {
  */
 export async function listenExplorer(opts: { pageDir: string; host: string; port: number }): Promise<ExploreServer> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  let allowedHosts: ReadonlySet<string> | null = null; // set once the port is known
   const server = createServer((req, res) => {
     for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+    if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.statusCode = 403;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end('host not allowed: open the explorer at the address latentkit printed\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.statusCode = 405;
       res.setHeader('Allow', 'GET, HEAD');
@@ -89,6 +108,7 @@ export async function listenExplorer(opts: { pageDir: string; host: string; port
     server.listen(opts.port, opts.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  if (isLoopback(opts.host)) allowedHosts = new Set([`127.0.0.1:${address.port}`, `localhost:${address.port}`, `[::1]:${address.port}`, `${address.address}:${address.port}`]);
   const hostInUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const page = sirv(opts.pageDir, { dev: false, etag: true });
   return {
