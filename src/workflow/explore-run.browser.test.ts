@@ -248,6 +248,11 @@ describe('explorer page in Chromium', () => {
       expect(maxAbsDiff(interp.path.slice(12, 14), b)).toBeLessThan(1e-5);
       expect(maxAbsDiff(interp.xhat, await ref.decode(interp.path, null))).toBeLessThan(TOL);
       expect(await page.evaluate(() => (document.getElementById('strip') as HTMLCanvasElement).width)).toBe(7 * 28);
+      // clicking the third tile makes its code the current one
+      const strip = (await page.locator('#strip').boundingBox())!;
+      await page.mouse.click(strip.x + strip.width * (2.5 / 7), strip.y + strip.height / 2);
+      await idle(page);
+      expect((await probe<{ z: number[] }>(page, 'lastDecode')).z).toEqual(interp.path.slice(4, 6));
 
       // sample from the prior
       await page.click('#sample');

@@ -273,6 +273,20 @@ async function main(): Promise<void> {
     else if (plane) setCode(plane.mean.map((mu, d) => mu + x * plane.components[0]![d]! + y * plane.components[1]![d]!), 'map (on the PCA plane)');
   };
 
+  // ---- strips of decodings (interpolation, samples): clicking a tile makes its code the current one
+  const stripCodes = new Map<string, { codes: Float32Array; count: number; source: string }>();
+  for (const id of ['strip', 'samples']) {
+    const canvas = $<HTMLCanvasElement>(id);
+    canvas.title = 'click a tile to make its code the current one';
+    canvas.addEventListener('click', (e) => {
+      const strip = stripCodes.get(id);
+      if (!strip) return;
+      const r = canvas.getBoundingClientRect();
+      const i = Math.min(strip.count - 1, Math.max(0, Math.floor(((e.clientX - r.left) / r.width) * strip.count)));
+      setCode(strip.codes.subarray(i * k, (i + 1) * k), `${strip.source}, tile ${i + 1}`);
+    });
+  }
+
   // ---- interpolation
   const ends: { a: Float32Array | null; b: Float32Array | null } = { a: null, b: null };
   const setEnd = (which: 'a' | 'b'): void => {
@@ -291,6 +305,7 @@ async function main(): Promise<void> {
     const path = interpolationPath(ends.a, ends.b, steps, mode);
     const { xhat } = await model.decode(path, steps, labelsFor(steps));
     drawRows($<HTMLCanvasElement>('strip'), xhat, steps, image, m.preprocess, featureCount);
+    stripCodes.set('strip', { codes: path, count: steps, source: `${mode} path` });
     probe.lastInterpolation = { mode, steps, path: Array.from(path), xhat: Array.from(xhat) };
   });
 
@@ -316,6 +331,7 @@ async function main(): Promise<void> {
     }
     const { xhat } = await model.decode(z, count, labelsFor(count));
     drawRows($<HTMLCanvasElement>('samples'), xhat, count, image, m.preprocess, featureCount);
+    stripCodes.set('samples', { codes: z, count, source: `sample (${source})` });
     probe.lastSamples = { source, z: Array.from(z), xhat: Array.from(xhat) };
     setCode(z.subarray(0, k), `sample (${source})`);
   });
