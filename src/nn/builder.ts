@@ -35,6 +35,18 @@ export interface NoiseSpec {
   readonly sample?: NoiseSampler;
 }
 
+/**
+ * A non-trained state tensor of the model (e.g. batch norm's running statistics): a graph
+ * input like a parameter, but never differentiated or given to an optimizer. A training graph
+ * may emit its next value (`Builder.updateState`), which the state store feeds back as the
+ * next step's input, exactly like optimizer state, so checkpoints and resume carry it.
+ */
+export interface StateSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: Initializer;
+}
+
 /** Where training is when a scheduled scalar is evaluated. */
 export interface ScheduleAt {
   /** Global step, 0-based. */
@@ -66,12 +78,16 @@ export function fillNoise(spec: NoiseSpec, rng: Rng, out: Float32Array, count: n
 export interface StepBinding {
   readonly suffix: string;
   readonly params?: ReadonlyMap<string, Value>;
+  /** Model state (see `StateSpec`) from the previous step's updates, by name. */
+  readonly states?: ReadonlyMap<string, Value>;
 }
 
 export class Builder {
   readonly params = new Map<string, { spec: ParamSpec; value: Value }>();
   readonly noises = new Map<string, { spec: NoiseSpec; value: Value }>();
   readonly schedules = new Map<string, { spec: ScheduleSpec; value: Value }>();
+  /** Model state by name: its value in this graph and, once `updateState` was called, its next value. */
+  readonly states = new Map<string, { spec: StateSpec; value: Value; next?: Value }>();
   private readonly binding: StepBinding;
 
   constructor(
@@ -104,9 +120,15 @@ export class Builder {
     return this.prefix ? `${this.prefix}.${local}` : local;
   }
 
+  /** This scope's dotted name ('' at the top), for messages naming a layer. */
+  get path(): string {
+    return this.prefix;
+  }
+
   /** Declares (or re-uses, for weight sharing) the parameter `name` of a static shape. */
   param(local: string, shape: readonly number[], init: Initializer): Value {
     const name = this.name(local);
+    if (this.top.states.has(name)) throw new ShapeError(`param ${name}: a model state has this name`);
     const existing = this.top.params.get(name);
     if (existing) {
       if (!sameShape(existing.spec.shape, shape)) throw new ShapeError(`param ${name}: re-declared as ${formatShape(shape)}, was ${formatShape(existing.spec.shape)}`);
@@ -117,6 +139,35 @@ export class Builder {
     const value = bound ?? this.graph.input(name, shape);
     this.top.params.set(name, { spec: { name, shape: [...shape], init, group: this.groupName }, value });
     return value;
+  }
+
+  /**
+   * Declares (or re-uses) the model state `name` of a static shape (see `StateSpec`); its
+   * value is a graph input, or the previous step's update inside an unrolled chain.
+   */
+  state(local: string, shape: readonly number[], init: Initializer): Value {
+    const name = this.name(local);
+    if (this.top.params.has(name)) throw new ShapeError(`state ${name}: a parameter has this name`);
+    const existing = this.top.states.get(name);
+    if (existing) {
+      if (!sameShape(existing.spec.shape, shape)) throw new ShapeError(`state ${name}: re-declared as ${formatShape(shape)}, was ${formatShape(existing.spec.shape)}`);
+      return existing.value;
+    }
+    const bound = this.binding.states?.get(name);
+    if (bound && !sameShape(bound.shape, shape)) throw new ShapeError(`state ${name}: bound to ${formatShape(bound.shape)}, declared ${formatShape(shape)}`);
+    const value = bound ?? this.graph.input(name, shape);
+    this.top.states.set(name, { spec: { name, shape: [...shape], init }, value });
+    return value;
+  }
+
+  /** Records the value state `local` takes after this step (training graphs only; once per state). */
+  updateState(local: string, next: Value): void {
+    const name = this.name(local);
+    const s = this.top.states.get(name);
+    if (!s) throw new ShapeError(`state ${name}: updated before it was declared`);
+    if (s.next) throw new ShapeError(`state ${name}: updated twice in one step`);
+    if (!sameShape(next.shape, s.spec.shape)) throw new ShapeError(`state ${name}: update ${formatShape(next.shape)} must be ${formatShape(s.spec.shape)}`);
+    s.next = next;
   }
 
   /** A per-batch noise input of shape [B, ...shape], drawn fresh for every step. */

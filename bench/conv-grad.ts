@@ -1,0 +1,121 @@
+// Benchmark: formulations of the conv weight gradient (src/autodiff/conv-weight-grad.ts) and of
+// the ReLU backward, on the conv VAE's layer shapes at batch 128 (Keras VAE example:
+// 28×28×1 → conv 32 k3 s2 → 14×14 → conv 64 k3 s2 → 7×7, decoder transposed convs back).
+// Each candidate is its own ONNX Runtime program fed random x and ȳ; rounds interleave the
+// candidates and the median time per call is printed.
+//   npx vite-node bench/conv-grad.ts -- [--threads 2] [--rounds 7] [--calls 20]
+import { parseArgs } from 'node:util';
+import { Graph, type Value } from '../src/graph/graph.js';
+import * as op from '../src/graph/ops.js';
+import type { Window } from '../src/graph/spatial.js';
+import { type ConvWeightGrad, weightGradIm2colBatched, weightGradIm2colGemm, weightGradTransposed } from '../src/autodiff/conv-weight-grad.js';
+import { Rng } from '../src/nn/rng.js';
+import { Program, Tensor } from '../src/runtime/program.js';
+
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '20' } }, allowPositionals: true });
+const threads = Number(values.threads);
+const rounds = Number(values.rounds);
+const calls = Number(values.calls);
+const B = 128;
+
+/** A weight-gradient problem: x [B, C, H, W], ȳ [B, O, OH, OW], the window. */
+interface Layer {
+  readonly name: string;
+  readonly x: readonly number[];
+  readonly gy: readonly number[];
+  readonly win: Window;
+}
+const s2: Window = { kernel: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], dilations: [1, 1] };
+const s1: Window = { kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] };
+// Decoder layers are ConvTransposes; their weight gradient is convWeightGrad(ȳ, x): the conv roles swap.
+const tSame: Window = { kernel: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], dilations: [1, 1] };
+const layers: Layer[] = [
+  { name: 'enc1 conv 1→32 s2 28→14', x: [1, 28, 28], gy: [32, 14, 14], win: s2 },
+  { name: 'enc2 conv 32→64 s2 14→7', x: [32, 14, 14], gy: [64, 7, 7], win: s2 },
+  { name: 'dec1 convT 64→64 s2 7→14', x: [64, 14, 14], gy: [64, 7, 7], win: tSame },
+  { name: 'dec2 convT 64→32 s2 14→28', x: [32, 28, 28], gy: [64, 14, 14], win: tSame },
+  { name: 'dec3 convT 32→1 s1 28→28', x: [1, 28, 28], gy: [32, 28, 28], win: s1 },
+];
+const formulations: Record<string, ConvWeightGrad> = {
+  'im2col + batched MatMul + ReduceSum': weightGradIm2colBatched,
+  'im2col + one Gemm (batch folded)': weightGradIm2colGemm,
+  'Conv over batch-transposed tensors': weightGradTransposed,
+};
+
+const rng = new Rng(0);
+const tensor = (shape: readonly number[]): Tensor => new Tensor('float32', rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1))), [...shape]);
+
+interface Case {
+  readonly label: string;
+  readonly program: Program;
+  readonly feeds: Record<string, Tensor>;
+  readonly times: number[];
+}
+
+async function compile(label: string, build: (g: Graph) => { outputs: Record<string, Value>; feeds: Record<string, Tensor> }): Promise<Case> {
+  const g = new Graph();
+  const { outputs, feeds } = build(g);
+  return { label, program: await Program.compile(label, outputs, { threads }), feeds, times: [] };
+}
+
+const cases: Case[] = [];
+for (const [fname, f] of Object.entries(formulations)) {
+  for (const l of layers) {
+    cases.push(
+      await compile(`${fname} | ${l.name}`, (g) => {
+        const x = g.input('x', ['B', ...l.x]);
+        const gy = g.input('gy', ['B', ...l.gy]);
+        return { outputs: { w: f(x, gy, l.win) }, feeds: { x: tensor([B, ...l.x]), gy: tensor([B, ...l.gy]) } };
+      }),
+    );
+  }
+  // All five layers in one program, as in a training step.
+  cases.push(
+    await compile(`${fname} | all five layers`, (g) => {
+      const outputs: Record<string, Value> = {};
+      const feeds: Record<string, Tensor> = {};
+      layers.forEach((l, i) => {
+        const x = g.input(`x${i}`, ['B', ...l.x]);
+        const gy = g.input(`gy${i}`, ['B', ...l.gy]);
+        outputs[`w${i}`] = f(x, gy, l.win);
+        feeds[`x${i}`] = tensor([B, ...l.x]);
+        feeds[`gy${i}`] = tensor([B, ...l.gy]);
+      });
+      return { outputs, feeds };
+    }),
+  );
+}
+// ReLU backward: ȳ·[h > 0] as Where (the repo's rule), as Mul by Cast(Greater), and as Mul by Sign(h) (h = relu output ≥ 0).
+const reluShapes: Record<string, readonly number[]> = { '[128,32,14,14]': [32, 14, 14], '[128,64,7,7]': [64, 7, 7] };
+const reluBackward: Record<string, (h: Value, g: Value) => Value> = {
+  'Where(Greater(h,0), dY, 0)': (h, g) => op.where(op.greater(h, 0), g, 0),
+  'dY·Cast(Greater(h,0))': (h, g) => op.mul(g, op.cast(op.greater(h, 0), 'float32')),
+  'dY·Sign(h)': (h, g) => op.mul(g, op.sign(h)),
+};
+for (const [rname, f] of Object.entries(reluBackward)) {
+  for (const [sname, shape] of Object.entries(reluShapes)) {
+    cases.push(
+      await compile(`relu backward ${rname} | ${sname}`, (g) => {
+        const a = g.input('a', ['B', ...shape]);
+        const gy = g.input('gy', ['B', ...shape]);
+        const h = op.relu(a);
+        return { outputs: { h, gx: f(h, gy) }, feeds: { a: tensor([B, ...shape]), gy: tensor([B, ...shape]) } };
+      }),
+    );
+  }
+}
+
+for (const c of cases) for (let i = 0; i < 3; i++) await c.program.run(c.feeds); // warm-up
+for (let r = 0; r < rounds; r++) {
+  for (const c of cases) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) await c.program.run(c.feeds);
+    c.times.push((performance.now() - t0) / calls);
+  }
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`threads ${threads}, batch ${B}, ${rounds} interleaved rounds of ${calls} calls; median ms per call (min–max of round medians)`);
+for (const c of cases) {
+  console.log(`${c.label.padEnd(75)} ${median(c.times).toFixed(3).padStart(8)} ms  (${Math.min(...c.times).toFixed(3)}–${Math.max(...c.times).toFixed(3)})`);
+}
+await Promise.all(cases.map((c) => c.program.release()));
