@@ -68,6 +68,7 @@ describe('every op gradient matches central finite differences', () => {
   it('Transpose', () => expectGrad('Transpose', [input('t', [2, 3, 4])], (x) => op.transpose(x, [2, 0, 1])));
   it('Concat', () => expectGrad('Concat', [a, input('c', [3, 2])], (x, y) => op.concat([x, y], 1)));
   it('Slice', () => expectGrad('Slice', [a], (x) => op.slice(x, 1, 1, 3)));
+  it('Slice with step −1 (flip of axes 0 and 1)', () => expectGrad('Slice', [input('t', [2, 3, 4])], (x) => op.flip(x, [0, 1])));
   it('Pad', () => expectGrad('Pad', [a], (x) => op.pad(x, [1, 0], [0, 2])));
   it('Where', () => expectGrad('Where', [a, b], (x, y) => op.where(op.greater(x, y), op.mul(x, y), op.exp(y))));
   it('Clip', () => expectGrad('Clip', [input('k', [3, 4], (r) => (r.uniform() - 0.5) * 4)], (x) => op.clip(x, -0.7, 0.9)));
@@ -99,6 +100,9 @@ describe('every spatial op gradient matches central finite differences', () => {
   const w = input('w', [4, 3, 3, 3]);
   const bias = input('b', [4]);
   it('Conv, stride 1, valid, with bias', () => expectGrad('Conv', [x, w, bias], (xv, wv, bv) => sp.conv(xv, wv, bv)));
+  it('Conv, stride 1, SAME, dilation [2, 1], pads [2, 1, 2, 1] (x̄ as a flipped-kernel Conv)', () =>
+    expectGrad('Conv', [x, w], (xv, wv) => sp.conv(xv, wv, undefined, { dilations: [2, 1], padding: [2, 1, 2, 1] })));
+  it('Conv, stride 1, pads beyond the kernel reach (x̄ as a ConvTranspose)', () => expectGrad('Conv', [x, w], (xv, wv) => sp.conv(xv, wv, undefined, { padding: [3, 0, 0, 0] })));
   it('Conv, stride 2, SAME (7 → 4)', () => expectGrad('Conv', [x, w], (xv, wv) => sp.conv(xv, wv, undefined, { strides: 2, padding: 'same' })));
   it('Conv, stride [2, 3], dilation 2, pads [1, 0, 2, 1]', () =>
     expectGrad('Conv', [x, w], (xv, wv) => sp.conv(xv, wv, undefined, { strides: [2, 3], dilations: 2, padding: [1, 0, 2, 1] })));

@@ -117,6 +117,7 @@ export const rules: Readonly<Record<string, VjpRule>> = {
     });
   },
   Slice: (n, g, needs) => {
+    if (n.inputs.length === 5) return [needs[0] ? op.flip(g, inp(n, 3).constInts()) : null, null, null, null, null]; // a flip (step −1)
     if (!needs[0]) return [null, null, null, null];
     const x = inp(n, 0);
     const [start] = inp(n, 1).constInts();

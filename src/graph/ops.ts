@@ -259,6 +259,16 @@ export function slice(x: Value, axis: number, start: number, end: number): Value
   return g.addNode('Slice', [x, g.ints([start]), g.ints([end]), g.ints([ax])], {}, [{ shape, dtype: x.dtype }])[0]!;
 }
 
+/** x reversed along each of `axes` (static dims): ONNX Slice with step −1. Its own adjoint. */
+export function flip(x: Value, axes: readonly number[]): Value {
+  const ax = axes.map((a) => normAxis(a, x.rank, 'Slice'));
+  const dims = ax.map((a) => x.shape[a]!);
+  if (!dims.every((d): d is number => typeof d === 'number')) throw new ShapeError(`flip: axes ${ax.join(',')} of ${formatShape(x.shape)} must be static`);
+  const g = x.graph;
+  const inputs = [x, g.ints(ax.map(() => -1)), g.ints(dims.map((d) => -(d + 1))), g.ints(ax), g.ints(ax.map(() => -1))];
+  return g.addNode('Slice', inputs, {}, [{ shape: x.shape, dtype: x.dtype }])[0]!;
+}
+
 /** Zero-pads `x` with `before[i]`/`after[i]` entries on axis i (ONNX Pad, constant mode). */
 export function pad(x: Value, before: readonly number[], after: readonly number[]): Value {
   if (before.length !== x.rank || after.length !== x.rank) throw new ShapeError('Pad: one before/after per axis');
