@@ -63,7 +63,8 @@ describe('a diverged epoch is never saved', () => {
     // and its update leaves weights whose test terms overflow.
     writeFileSync(csv, `label,a,b,c,d,e,f\n${rows(1e15)}\n`);
     const line = expectUserError(await latentkit(['train', '--resume', out, '--epochs', '2', '--quiet', '--no-report'], tmp), 'training diverged in epoch 2');
-    expect(line).toMatch(/the checkpoint of epoch 1 is kept/);
+    // --resume keeps the run's own --lr, so the advice is a new run's.
+    expect(line).toMatch(/the checkpoint of epoch 1 is kept\. Start a new run with a lower --lr \(was 0\.01\)/);
     expect(sha(join(out, 'checkpoint.safetensors'))).toBe(ckpt);
     // Everything but config.json (which records the requested --epochs 2) is byte-identical.
     const { 'config.json': _before, ...rest } = files;
@@ -78,7 +79,7 @@ describe('a start that never reached its first checkpoint', () => {
     const out = join(tmp, 'restart');
     writeFileSync(csv, `a,b,c\n${Array.from({ length: 50 }, (_, i) => `${(i % 7) * 1e18},${1e18},${(i % 3) * 1e18}`).join('\n')}\n`);
     const flags = ['--model', 'ae', '--hidden', 'none', '--latent', '2', '--loss', 'mse', '--output-activation', 'linear', '--optimizer', 'sgd', '--lr', '1', '--threads', '1', '--quiet', '--no-report', '--epochs', '1'];
-    expectUserError(await latentkit(['train', ...flags, '--data', csv, '--out', out], tmp), 'training diverged');
+    expect(expectUserError(await latentkit(['train', ...flags, '--data', csv, '--out', out], tmp), 'training diverged')).toMatch(/no checkpoint was written\. Start a new run with a lower --lr \(was 1\)/);
     expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(false);
     expectUserError(await latentkit(['train', '--resume', out, '--quiet'], tmp), 'start it again without --resume');
     const stale = join(out, '.checkpoint.safetensors.tmp-99999999-0123456789ab');

@@ -7,7 +7,7 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { tempPathFor } from './atomic.js';
+import { fsyncDir, tempPathFor } from './atomic.js';
 
 export class AtomicFileWriter {
   private fd: number | undefined;
@@ -53,7 +53,7 @@ export class AtomicFileWriter {
       this.abort();
       throw e;
     }
-    syncFolder(dirname(this.path));
+    fsyncDir(dirname(this.path));
   }
 
   /** Drops the temp file; the target keeps its previous content (or stays absent). Idempotent. */
@@ -67,23 +67,5 @@ export class AtomicFileWriter {
       this.fd = undefined;
     }
     rmSync(this.tempPath, { force: true });
-  }
-}
-
-/** fsync of a folder so a rename in it is durable (skipped where folders cannot be opened or synced). */
-function syncFolder(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    fsyncSync(fd);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF') throw err;
-  } finally {
-    closeSync(fd);
   }
 }

@@ -129,7 +129,7 @@ function processExists(pid: number): boolean {
 }
 
 /** fsync a directory so a completed rename in it survives a crash; no-op where unsupported. */
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   let fd: number;
   try {
     fd = openSync(dir, 'r');

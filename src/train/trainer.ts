@@ -265,7 +265,7 @@ export class Trainer {
 
   private checkFinite(loss: number | undefined, name: string, epoch: number, stepInEpoch: number): void {
     if (loss !== undefined && !Number.isFinite(loss)) {
-      throw new DivergedError(`training diverged at epoch ${epoch}, step ${stepInEpoch}: ${name} is ${loss}; lower --lr (now ${this.options.optimizer.lr}) or check the data for extreme values`);
+      throw new DivergedError(`training diverged in epoch ${epoch}, step ${stepInEpoch}: ${name} is ${loss} (learning rate ${this.options.optimizer.lr}; extreme data values can do this too)`);
     }
   }
 

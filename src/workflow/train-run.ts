@@ -146,13 +146,26 @@ async function finalArtifacts(dir: string, config: RunConfig['model'], model: Au
  * step's loss before its update; the last update of an epoch can still produce NaN weights,
  * which must never reach a checkpoint.
  */
-function checkEpochFinite(trainer: Trainer, result: EpochResult, test: TermValues, lr: number): void {
+function checkEpochFinite(trainer: Trainer, result: EpochResult, test: TermValues): void {
   const bad = trainer.firstNonFiniteParam();
   const term = [...Object.entries(result.train).map(([k, v]) => [`train ${k}`, v] as const), ...Object.entries(test).map(([k, v]) => [`test ${k}`, v] as const)].find(([, v]) => !Number.isFinite(v));
   if (!bad && !term) return;
   const what = bad ? `parameter ${bad.name}[${bad.index}] is ${bad.value}` : `${term![0]} is ${term![1]}`;
-  const kept = result.epoch > 1 ? `the checkpoint of epoch ${result.epoch - 1} is kept` : 'no checkpoint was written';
-  throw new DivergedError(`training diverged in epoch ${result.epoch}: ${what}; ${kept}. Start a new run with a lower --lr (was ${lr}) or check the data for extreme values`);
+  throw new DivergedError(`training diverged in epoch ${result.epoch}: ${what}`);
+}
+
+/** Where a run's last checkpoint stands, for messages: `epoch 3`, or `epoch 4, step 1200` inside an epoch. */
+function checkpointPosition(p: TrainerProgress): string {
+  return p.inEpoch ? `epoch ${p.epoch + 1}, step ${p.inEpoch.step}` : `epoch ${p.epoch}`;
+}
+
+/**
+ * A divergence message completed with what was kept and what to do: the last checkpoint
+ * written (never a diverged one) and a new run's `--lr`, since `--resume` keeps the run's own.
+ */
+function divergedWithAdvice(err: DivergedError, lastSaved: TrainerProgress | undefined, lr: number): DivergedError {
+  const kept = lastSaved ? `the checkpoint of ${checkpointPosition(lastSaved)} is kept` : 'no checkpoint was written';
+  return new DivergedError(`${err.message}; ${kept}. Start a new run with a lower --lr (was ${lr}) or check the data for extreme values`);
 }
 
 /**
@@ -169,11 +182,9 @@ function loggedEpoch(dir: string, epoch: number): { train: TermValues; test: Ter
  * A mid-epoch checkpoint (progress with `inEpoch`), after the same finiteness check on the
  * parameters as at an epoch's end: a diverged state never replaces the last good checkpoint.
  */
-function saveMidEpoch(out: string, trainer: Trainer, progress: TrainerProgress, family: string, lr: number): void {
+function saveMidEpoch(out: string, trainer: Trainer, progress: TrainerProgress, family: string): void {
   const bad = trainer.firstNonFiniteParam();
-  if (bad) {
-    throw new DivergedError(`training diverged in epoch ${progress.epoch + 1}, step ${progress.inEpoch?.step ?? 0}: parameter ${bad.name}[${bad.index}] is ${bad.value}; the previous checkpoint is kept. Start a new run with a lower --lr (was ${lr}) or check the data for extreme values`);
-  }
+  if (bad) throw new DivergedError(`training diverged in epoch ${progress.epoch + 1}, step ${progress.inEpoch?.step ?? 0}: parameter ${bad.name}[${bad.index}] is ${bad.value}`);
   saveCheckpoint(out, trainer.state, progress, family);
 }
 
@@ -262,18 +273,34 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     let trainSamples = 0;
     let last: EpochSummary | undefined;
     const every = opts.checkpointEvery ?? (runData.stream ? STREAM_CHECKPOINT_EVERY : 0);
-    const midEpoch: MidEpochCheckpoints | undefined = every > 0 ? { every, save: (p) => saveMidEpoch(out, trainer, p, model.family, t.lr) } : undefined;
-    while (trainer.progress.epoch < t.epochs) {
-      const result = await trainer.trainEpoch(trainRows, t.epochs, (e) => opts.onStep?.({ ...e, epochs: t.epochs }), midEpoch);
-      trainSeconds += result.seconds;
-      trainSamples += result.samples;
-      const test = await trainer.evaluate(split.test);
-      // Nothing of a diverged epoch is saved: the previous checkpoint (if any) stays the last good one.
-      checkEpochFinite(trainer, result, test, t.lr);
-      last = { ...result, epochs: t.epochs, test };
-      appendLineDurable(join(out, METRICS_FILE), JSON.stringify({ epoch: result.epoch, step: result.step, train: result.train, test, seconds: result.seconds, samples_per_sec: result.samplesPerSec }));
-      saveCheckpoint(out, trainer.state, trainer.progress, model.family);
-      opts.onEpoch?.(last);
+    // The last checkpoint written, named in a divergence message (nothing diverged is ever saved).
+    let lastSaved: TrainerProgress | undefined = opts.resume ? trainer.progress : undefined;
+    const midEpoch: MidEpochCheckpoints | undefined =
+      every > 0
+        ? {
+            every,
+            save: (p) => {
+              saveMidEpoch(out, trainer, p, model.family);
+              lastSaved = p;
+            },
+          }
+        : undefined;
+    try {
+      while (trainer.progress.epoch < t.epochs) {
+        const result = await trainer.trainEpoch(trainRows, t.epochs, (e) => opts.onStep?.({ ...e, epochs: t.epochs }), midEpoch);
+        trainSeconds += result.seconds;
+        trainSamples += result.samples;
+        const test = await trainer.evaluate(split.test);
+        // Nothing of a diverged epoch is saved: the previous checkpoint (if any) stays the last good one.
+        checkEpochFinite(trainer, result, test);
+        last = { ...result, epochs: t.epochs, test };
+        appendLineDurable(join(out, METRICS_FILE), JSON.stringify({ epoch: result.epoch, step: result.step, train: result.train, test, seconds: result.seconds, samples_per_sec: result.samplesPerSec }));
+        saveCheckpoint(out, trainer.state, trainer.progress, model.family);
+        lastSaved = trainer.progress;
+        opts.onEpoch?.(last);
+      }
+    } catch (err) {
+      throw err instanceof DivergedError ? divergedWithAdvice(err, lastSaved, t.lr) : err;
     }
     const extra = await finalArtifacts(out, config.model, model, trainer, split, t.seed, opts.threads);
     if (hooks.afterTraining) {
