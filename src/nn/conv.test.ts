@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { grad } from '../autodiff/grad.js';
 import type { Dataset } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import { Graph, type Value } from '../graph/graph.js';
@@ -225,5 +226,58 @@ describe('a tiny conv autoencoder built from nn/ trains through compileTraining'
     for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThan(losses[i - 1]!);
     expect(losses.at(-1)!).toBeLessThan(0.5 * meanImageError);
     await trainer.release();
+  });
+});
+
+/** The tiny conv AE with a contractive penalty λ·Σ_j ‖∂code_j/∂x‖²: second derivatives through Conv in every step. */
+class TinyConvCae extends TinyConvAe {
+  override readonly trainTerms = ['loss', 'recon', 'penalty'];
+  constructor(private readonly lambda: number) {
+    super();
+  }
+
+  override terms(b: Builder, batch: Batch): Terms {
+    const plan = planConvStack([1, 8, 8], { channels: [4, 8], kernel: 3, stride: 2 });
+    const e = b.scope('enc');
+    const code = op.tanh(dense(e.scope('code'), flatten(convStack(e, batch.x, plan)), 4));
+    const g = code.graph;
+    let penalty: Value | undefined;
+    for (let j = 0; j < 4; j++) {
+      const seed = op.expandAs(g.constant(Float32Array.from({ length: 4 }, (_, k) => (k === j ? 1 : 0)), [1, 4]), code);
+      const [row] = grad(code, [batch.x], seed);
+      const sq = op.reduceSum(op.square(row!), [1, 2, 3]);
+      penalty = penalty ? op.add(penalty, sq) : sq;
+    }
+    const d = b.scope('dec');
+    const logits = deconvStack(d, unflatten(op.relu(dense(d.scope('code'), code, 8 * 2 * 2)), plan.output), plan);
+    const recon = op.reduceMean(op.reduceSum(op.square(op.sub(op.sigmoid(logits), batch.x)), [1, 2, 3]), [0]);
+    const pen = op.reduceMean(penalty!, [0]);
+    return { loss: op.add(recon, op.mul(pen, this.lambda)), recon, penalty: pen };
+  }
+}
+
+describe('a contractive penalty on a conv encoder (gradients of gradients through Conv)', () => {
+  it('trains through compileTraining, and λ = 0.5 ends with a smaller Jacobian norm than λ = 0', async () => {
+    const rng = new Rng(12);
+    const x = new Float32Array(32 * 64);
+    for (let i = 0; i < 32; i++) {
+      const [r, c] = [rng.int(5), rng.int(5)];
+      for (let dr = 0; dr < 4; dr++) for (let dc = 0; dc < 4; dc++) x[i * 64 + (r + dr) * 8 + c + dc] = 1;
+    }
+    const data: Dataset = { name: 'squares', n: 32, sampleShape: [1, 8, 8], x };
+    const final: Record<string, number>[] = [];
+    for (const lambda of [0, 0.5]) {
+      const trainer = await Trainer.create(new TinyConvCae(lambda), { batchSize: 16, seed: 2, optimizer: { kind: 'adam', lr: 0.01 }, threads: 1, stepsPerRun: 1 });
+      let first: Record<string, number> | undefined;
+      let last: Record<string, number> = {};
+      for (let epoch = 1; epoch <= 8; epoch++) {
+        last = (await trainer.trainEpoch(data, 8)).train;
+        first ??= last;
+      }
+      expect(last['loss']!).toBeLessThan(first!['loss']!);
+      final.push(last);
+      await trainer.release();
+    }
+    expect(final[1]!['penalty']!).toBeLessThan(0.5 * final[0]!['penalty']!);
   });
 });
