@@ -45,6 +45,8 @@ export interface StateSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly init: Initializer;
+  /** The parameter group of the scope that declared it: the phase training that group updates it. */
+  readonly group: string;
 }
 
 /** Where training is when a scheduled scalar is evaluated. */
@@ -156,7 +158,7 @@ export class Builder {
     const bound = this.binding.states?.get(name);
     if (bound && !sameShape(bound.shape, shape)) throw new ShapeError(`state ${name}: bound to ${formatShape(bound.shape)}, declared ${formatShape(shape)}`);
     const value = bound ?? this.graph.input(name, shape);
-    this.top.states.set(name, { spec: { name, shape: [...shape], init }, value });
+    this.top.states.set(name, { spec: { name, shape: [...shape], init, group: this.groupName }, value });
     return value;
   }
 
