@@ -5,9 +5,9 @@
  *  - denoising (Vincent et al. 2008): `corruption` / `noiseLevel` corrupt the input x̃ ~ q(x̃|x)
  *    elementwise before the encoder (0 = off), the loss reconstructs the clean x;
  *  - sparse (Ng, CS294A): `penalty` l1 or kl on the code activations with weight `lambda`;
- *  - contractive (Rifai et al. 2011): `penalty` contractive, λ‖∂code/∂x‖_F² by one
+ *  - contractive (Rifai et al. 2011): weight `contractive` of ‖∂code/∂x‖_F², by one
  *    vector-Jacobian product per code unit through the conv layers (second order).
- * The penalty is off at `lambda` 0 (the default); corruption and a penalty may be combined.
+ * Each is off at weight 0 (the default); all three may be combined.
  */
 import { z } from 'zod';
 import { type Activation, ACTIVATIONS } from '../../nn/layers.js';
@@ -16,7 +16,7 @@ import { convFields } from '../conv-common/fields.js';
 
 const activation = z.enum(ACTIVATIONS as unknown as [Activation, ...Activation[]]);
 
-export const CONV_AE_PENALTIES = ['l1', 'kl', 'contractive'] as const;
+import { SPARSITY_PENALTIES } from '../sparse/config.js';
 
 export const convAeConfigSchema = z
   .object({
@@ -31,8 +31,8 @@ export const convAeConfigSchema = z
     corruption: z.enum(CORRUPTIONS, { error: (iss) => `must be one of ${CORRUPTIONS.join(', ')} (got ${String(iss.input)})` }).default('masking'),
     /** σ (gaussian) or the corrupted fraction (masking, salt_pepper); 0 = no corruption. */
     noiseLevel: z.number().min(0, { error: (iss) => `must be non-negative (got ${String(iss.input)})` }).default(0),
-    penalty: z.enum(CONV_AE_PENALTIES, { error: (iss) => `must be one of ${CONV_AE_PENALTIES.join(', ')} (got ${String(iss.input)})` }).default('l1'),
-    /** Weight λ ≥ 0 of the penalty; 0 = none. */
+    penalty: z.enum(SPARSITY_PENALTIES, { error: (iss) => `must be one of ${SPARSITY_PENALTIES.join(', ')} (got ${String(iss.input)})` }).default('l1'),
+    /** Weight λ ≥ 0 of the sparsity penalty; 0 = none. */
     lambda: z.number().min(0, { error: (iss) => `must be non-negative (got ${String(iss.input)})` }).default(0),
     /** Target mean activation ρ of each code unit (kl penalty). */
     rho: z
@@ -40,6 +40,8 @@ export const convAeConfigSchema = z
       .gt(0, { error: (iss) => `must be in (0, 1) (got ${String(iss.input)})` })
       .lt(1, { error: (iss) => `must be in (0, 1) (got ${String(iss.input)})` })
       .default(0.05),
+    /** Weight λ_c ≥ 0 of the contractive penalty ‖∂code/∂x‖_F²; 0 = none. */
+    contractive: z.number().min(0, { error: (iss) => `must be non-negative (got ${String(iss.input)})` }).default(0),
   })
   .strict()
   .superRefine((c, ctx) => {

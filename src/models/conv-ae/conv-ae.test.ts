@@ -10,7 +10,7 @@ import { ConvAe } from './model.js';
 
 describe('conv-ae', () => {
   it('the contractive penalty equals ‖∂code/∂x‖_F² by central differences through the convs (6×6 images, code 3)', async () => {
-    const model = new ConvAe(convAeConfigSchema.parse({ inputShape: [1, 6, 6], conv: [4, 4], dense: [5], latent: 3, activation: 'tanh', penalty: 'contractive', lambda: 1 }));
+    const model = new ConvAe(convAeConfigSchema.parse({ inputShape: [1, 6, 6], conv: [4, 4], dense: [5], latent: 3, activation: 'tanh', contractive: 1 }));
     const trainer = await Trainer.create(model, { batchSize: 1, seed: 4, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
     const x0 = new Rng(8).fillUniform(new Float32Array(36));
     const one: Dataset = { name: 'one', n: 1, sampleShape: [1, 6, 6], x: x0 };

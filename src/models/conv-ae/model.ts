@@ -5,17 +5,18 @@
  *
  *   code  a = codeAct(Dense(f(x̃)))                          [B, latent]   f: conv + dense encoder
  *   out   x̂ = outAct(ℓ),  ℓ = g(a)                          [B, C, H, W]  g: mirrored decoder
- *   loss  = mean_b [ L(x, ℓ) + λ·Ω ]
+ *   loss  = mean_b [ L(x, ℓ) ] + λ·Ω + λ_c·mean_b ‖∂a/∂x̃‖_F²
  *
  * L is the summed Bernoulli NLL from logits (bce) or Σ (x̂ − x)² (mse). x̃ = x unless
  * `noiseLevel` > 0: then x̃ ~ q(x̃|x) in training (the corruptions of ../dae/model.ts:
  * gaussian, masking, salt_pepper), and the eval graph adds the denoising metrics of the DAE
- * (recon_corrupted, mse_corrupted, mse_noisy_input). Ω (λ > 0):
+ * (recon_corrupted, mse_corrupted, mse_noisy_input). The sparsity penalty Ω (λ > 0):
  *   l1           mean_b Σ_j |a_bj|
  *   kl           Σ_j KL(ρ ‖ ρ̂_j), ρ̂_j = mean_b a_bj                    (sigmoid code)
- *   contractive  mean_b ‖∂a/∂x̃‖_F², one VJP per code unit through the convs (Rifai et al. 2011)
- * Terms: loss, recon, mse (per-pixel, the scale shared with PCA), and the penalty's
- * `sparsity` / `contractive` when λ > 0.
+ * and the contractive penalty (λ_c > 0; Rifai et al. 2011), by one vector-Jacobian product per
+ * code unit through the convs, differentiated again by the training step (second order).
+ * Terms: loss, recon, mse (per-pixel, the scale shared with PCA), `sparsity` (Ω) when λ > 0 and
+ * `contractive` (mean_b ‖J‖_F², unweighted) when λ_c > 0.
  */
 import type { Value } from '../../graph/graph.js';
 import * as op from '../../graph/ops.js';
@@ -50,8 +51,7 @@ export class ConvAe implements AutoencoderModel {
   }
 
   get trainTerms(): readonly string[] {
-    if (this.config.lambda === 0) return ['loss', 'recon', 'mse'];
-    return ['loss', 'recon', 'mse', this.config.penalty === 'contractive' ? 'contractive' : 'sparsity'];
+    return ['loss', 'recon', 'mse', ...(this.config.lambda > 0 ? ['sparsity'] : []), ...(this.config.contractive > 0 ? ['contractive'] : [])];
   }
 
   /** x̃ [B, D] for the flat x [B, D], drawing the noise input `noise.corruption`. */
@@ -92,16 +92,9 @@ export class ConvAe implements AutoencoderModel {
     return batchMean(meanSquaredError(activate(raw, this.config.outputActivation), x));
   }
 
-  /** Ω for codes a of the encoder input xIn (see the module comment). */
-  private penalty(a: Value, xIn: Value): Value {
-    switch (this.config.penalty) {
-      case 'l1':
-        return batchMean(l1Activity(a));
-      case 'kl':
-        return klSparsity(a, this.config.rho);
-      case 'contractive':
-        return batchMean(contractiveAutodiff(a, xIn));
-    }
+  /** Ω of codes a (see the module comment). */
+  private sparsity(a: Value): Value {
+    return this.config.penalty === 'l1' ? batchMean(l1Activity(a)) : klSparsity(a, this.config.rho);
   }
 
   terms(b: Builder, batch: Batch): Terms {
@@ -114,10 +107,14 @@ export class ConvAe implements AutoencoderModel {
     const recon = batchMean(this.reconstructionLoss(raw, x));
     const terms: Record<string, Value> = { recon, mse: this.mse(raw, x) };
     let loss = recon;
-    if (this.config.lambda > 0) {
-      const omega = this.penalty(a, xIn);
-      terms[this.config.penalty === 'contractive' ? 'contractive' : 'sparsity'] = omega;
-      loss = op.add(recon, op.mul(omega, this.config.lambda));
+    const { lambda, contractive } = this.config;
+    if (lambda > 0) {
+      terms['sparsity'] = this.sparsity(a);
+      loss = op.add(loss, op.mul(terms['sparsity'], lambda));
+    }
+    if (contractive > 0) {
+      terms['contractive'] = batchMean(contractiveAutodiff(a, xIn));
+      loss = op.add(loss, op.mul(terms['contractive'], contractive));
     }
     if (!training && this.corrupted) {
       const noisy = this.corrupted(b, flat);
