@@ -19,6 +19,10 @@ export { dense, mlp, activate, ACTIVATIONS, type Activation, type DenseOptions, 
 export * as losses from './losses/index.js';
 export type { AutoencoderModel, Batch, Codes, Terms } from './models/types.js';
 export { MODEL_FAMILIES, getFamily, UnknownModelError, type ModelFamily } from './models/registry.js';
+export { defineFamily, type FamilyConfig, type FamilySchema, type FamilySpec, type FlagSpec } from './models/family.js';
+export type { FamilyProcedure, ProcedureContext, StageTrainer, StageOptions, TrainedStage, Params } from './models/types.js';
+export { stackedProcedure, pretrainLayers, compareHeads, selectLabelled } from './models/stacked/procedure.js';
+export { stageTrainer } from './workflow/stage-trainer.js';
 export { Vae } from './models/vae/model.js';
 export { vaeConfigSchema, type VaeConfig } from './models/vae/config.js';
 export { Ae } from './models/ae/model.js';

@@ -1,77 +1,94 @@
 /**
- * Model flags of `latentkit train`: each maps to one key of a family's config. Flags the
- * user gives are copied into the raw config; the family's schema then validates them, and
- * a key the family does not know is reported as `--flag does not apply to --model <name>`.
+ * Model flags of `latentkit train`, built from the families' own flag declarations
+ * (`ModelFamily.flags`, models/<family>/config.ts): each maps to one key of a family's config.
+ * A flag several families take appears once in --help, naming those families unless every
+ * family takes it. Flags the user gives are copied into the raw config (the family's schema
+ * validates them later); a flag the chosen family does not take is refused at once:
+ * `--rho does not apply to --model ae`.
  */
 import { type Command, Option } from 'commander';
-import { ACTIVATIONS } from '../nn/layers.js';
+import { UsageError } from '../errors.js';
+import type { FlagSpec, ModelFamily } from '../models/registry.js';
 import { decimal, nonNegativeNumber, oneOf, positiveInt, positiveIntList, positiveNumber } from './flags.js';
 
-interface ModelFlag {
-  readonly flags: string;
-  readonly key: string;
-  readonly help: string;
-  readonly parse?: (v: string) => unknown;
+/** One CLI flag with the families that take it. */
+export interface ModelFlag extends FlagSpec {
+  readonly families: readonly string[];
 }
 
+/** The commander parser of a flag type (none for a boolean switch). */
+function parserOf(f: FlagSpec): ((v: string) => unknown) | undefined {
+  switch (f.type) {
+    case 'number': return decimal;
+    case 'positiveNumber': return positiveNumber;
+    case 'nonNegativeNumber': return nonNegativeNumber;
+    case 'int': return positiveInt;
+    case 'intList': return positiveIntList;
+    case 'enum': return oneOf(f.choices ?? []);
+    case 'boolean': return undefined;
+  }
+}
 
-export const MODEL_FLAGS: readonly ModelFlag[] = [
-  { flags: '--latent <n>', key: 'latent', help: 'latent (code) dimensions', parse: positiveInt },
-  { flags: '--hidden <sizes>', key: 'hidden', help: 'hidden layer sizes, comma-separated (decoder mirrors them); none = a single layer each way', parse: positiveIntList },
-  { flags: '--activation <name>', key: 'activation', help: `hidden activation: ${ACTIVATIONS.join(', ')}`, parse: oneOf(ACTIVATIONS) },
-  { flags: '--code-activation <name>', key: 'codeActivation', help: 'AE code activation', parse: oneOf(ACTIVATIONS) },
-  { flags: '--output-activation <name>', key: 'outputActivation', help: 'AE output activation', parse: oneOf(ACTIVATIONS) },
-  { flags: '--tied', key: 'tied', help: 'AE: decoder uses the transposed encoder weights' },
-  { flags: '--loss <name>', key: 'loss', help: 'AE reconstruction loss: mse or bce', parse: oneOf(['mse', 'bce'] as const) },
-  { flags: '--init <name>', key: 'init', help: 'weight init: torch, he or glorot', parse: oneOf(['torch', 'he', 'glorot'] as const) },
-  { flags: '--beta <x>', key: 'beta', help: 'VAE: weight of the KL term (β-VAE)', parse: decimal },
-  { flags: '--kl-warmup <epochs>', key: 'klWarmup', help: 'VAE: epochs over which the KL weight ramps linearly from 0 to β', parse: decimal },
-  { flags: '--likelihood <name>', key: 'likelihood', help: 'VAE decoder: bernoulli or gaussian', parse: oneOf(['bernoulli', 'gaussian'] as const) },
-  { flags: '--learn-variance', key: 'learnVariance', help: 'VAE gaussian decoder: learn per-pixel variance' },
-  { flags: '--corruption <kind>', key: 'corruption', help: 'DAE: gaussian, masking or salt_pepper', parse: oneOf(['gaussian', 'masking', 'salt_pepper'] as const) },
-  { flags: '--noise-level <x>', key: 'noiseLevel', help: 'DAE: σ (gaussian) or the corrupted fraction (masking, salt_pepper)', parse: decimal },
-  { flags: '--penalty <kind>', key: 'penalty', help: 'sparse AE: l1 or kl', parse: oneOf(['l1', 'kl'] as const) },
-  { flags: '--lambda <x>', key: 'lambda', help: 'sparse/contractive AE: penalty weight λ', parse: decimal },
-  { flags: '--rho <x>', key: 'rho', help: 'sparse AE (kl): target mean activation ρ in (0,1)', parse: decimal },
-  { flags: '--jacobian <mode>', key: 'jacobian', help: 'CAE: auto, exact (single sigmoid layer) or autodiff', parse: oneOf(['auto', 'exact', 'autodiff'] as const) },
-  { flags: '--label-scale <s>', key: 'labelScale', help: 'CVAE: scale of the one-hot label where it joins the encoder and decoder inputs (default 10)', parse: positiveNumber },
-  { flags: '--prior <name>', key: 'prior', help: 'AAE prior: normal, mog or uniform', parse: oneOf(['normal', 'mog', 'uniform'] as const) },
-  { flags: '--conditional', key: 'conditional', help: 'AAE: give labels to the discriminator' },
-  { flags: '--pretrain-epochs <n>', key: 'pretrainEpochs', help: 'stacked AE: epochs of greedy pretraining per layer', parse: decimal },
-  { flags: '--head-epochs <n>', key: 'headEpochs', help: 'stacked AE: epochs of the supervised head', parse: decimal },
-  { flags: '--labels <n>', key: 'labels', help: 'stacked AE: labelled samples for the supervised head', parse: decimal },
-  { flags: '--denoise <x>', key: 'denoise', help: 'stacked AE: masking fraction for denoising pretraining (0 = plain)', parse: nonNegativeNumber },
-];
+const same = (a: FlagSpec, b: FlagSpec): boolean => a.key === b.key && a.type === b.type && a.help === b.help && (a.choices ?? []).join() === (b.choices ?? []).join();
 
-export function addModelFlags(cmd: Command): Command {
-  for (const f of MODEL_FLAGS) {
-    const o = new Option(f.flags, f.help);
-    if (f.parse) o.argParser(f.parse as (v: string) => unknown);
+/**
+ * Every family's flags, once each, in first-declared order. Two families declaring the same
+ * flag must declare it alike (share the object, e.g. from models/common/flags.ts).
+ */
+export function collectModelFlags(families: Iterable<ModelFamily>): ModelFlag[] {
+  const byFlag = new Map<string, { spec: FlagSpec; families: string[] }>();
+  for (const family of families) {
+    for (const spec of family.flags) {
+      const seen = byFlag.get(spec.flag);
+      if (!seen) byFlag.set(spec.flag, { spec, families: [family.name] });
+      else if (!same(seen.spec, spec)) throw new Error(`flag ${spec.flag} is declared differently by ${seen.families[0]} and ${family.name}`);
+      else if (!seen.families.includes(family.name)) seen.families.push(family.name);
+    }
+  }
+  return [...byFlag.values()].map(({ spec, families }) => ({ ...spec, families }));
+}
+
+/** Adds the model flags of `families` to `cmd`. */
+export function addModelFlags(cmd: Command, families: ReadonlyMap<string, ModelFamily>): Command {
+  for (const f of collectModelFlags(families.values())) {
+    const help = f.families.length === families.size ? f.help : `${f.help} [--model ${f.families.join(', ')}]`;
+    const o = new Option(f.flag, help);
+    const parse = parserOf(f);
+    if (parse) o.argParser(parse);
     cmd.addOption(o);
   }
   return cmd;
 }
 
 /** The commander attribute name of a flag, e.g. `--code-activation <name>` → `codeActivation`. */
-function attributeOf(flags: string): string {
-  return flags
+function attributeOf(flag: string): string {
+  return flag
     .split(' ')[0]!
     .replace(/^--/, '')
     .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** The raw model config from parsed options: only flags the user actually gave. */
-export function modelConfigFromFlags(family: string, opts: Record<string, unknown>): Record<string, unknown> {
-  const raw: Record<string, unknown> = { family };
-  for (const f of MODEL_FLAGS) {
-    const v = opts[attributeOf(f.flags)];
-    if (v !== undefined) raw[f.key] = v;
+const nameOf = (flag: string): string => flag.split(' ')[0]!;
+
+/**
+ * The raw model config of `family` from parsed options: only flags the user actually gave.
+ * A given flag that `family` does not take is a UsageError naming it (and any others).
+ */
+export function modelConfigFromFlags(family: ModelFamily, opts: Readonly<Record<string, unknown>>, all: Iterable<ModelFamily>): { family: string } & Record<string, unknown> {
+  const raw: { family: string } & Record<string, unknown> = { family: family.name };
+  const foreign: string[] = [];
+  for (const f of collectModelFlags(all)) {
+    const v = opts[attributeOf(f.flag)];
+    if (v === undefined) continue;
+    if (f.families.includes(family.name)) raw[f.key] = v;
+    else foreign.push(nameOf(f.flag));
   }
+  if (foreign.length > 0) throw new UsageError(`${foreign.join(', ')} ${foreign.length === 1 ? 'does' : 'do'} not apply to --model ${family.name}`);
   return raw;
 }
 
-/** The flag that sets config key `key`, for error messages. */
-export function flagForKey(key: string): string {
-  const f = MODEL_FLAGS.find((m) => m.key === key);
-  return f ? f.flags.split(' ')[0]! : key;
+/** The flag of `family` that sets config key `key`, for error messages (the key itself when no flag sets it). */
+export function flagForKey(family: ModelFamily, key: string): string {
+  const f = family.flags.find((m) => m.key === key);
+  return f ? nameOf(f.flag) : key;
 }

@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { UsageError } from '../errors.js';
-import { MODEL_FAMILIES } from '../models/registry.js';
+import { getFamily, MODEL_FAMILIES, type ModelFamily } from '../models/registry.js';
 import { trainRun, DEFAULT_TRAIN } from '../workflow/train-run.js';
 import { labelColumn, openUnitFraction } from './data-flags.js';
 import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber, threadCount } from './flags.js';
@@ -67,7 +67,7 @@ export function trainCommand(): Command {
     .option('--no-report', 'skip report.html (probes, latent map and pictures in one page) at the end')
     .option('--json', 'print one JSON summary object on stdout at the end')
     .option('--quiet', 'no progress output');
-  return addModelFlags(cmd).action(async (f: TrainFlags) => {
+  return addModelFlags(cmd, MODEL_FAMILIES).action(async (f: TrainFlags) => {
     if (f.resume) {
       const ignored = cmd.options
         .filter((o) => !['epochs', 'threads', 'json', 'quiet', 'resume', 'report', 'checkpointEvery'].includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === 'cli')
@@ -75,12 +75,14 @@ export function trainCommand(): Command {
       if (ignored.length > 0 && !f.quiet) process.stderr.write(`latentkit: note: ${ignored.join(', ')} ignored with --resume (the run's config.json wins)\n`);
     }
       const progress = new TrainingProgress(Boolean(f.quiet));
-      const model = modelConfigFromFlags(f.model, f as unknown as Record<string, unknown>);
+      // With --resume the run's config.json wins (model flags were noted as ignored above).
+      const family = f.resume ? undefined : getFamily(f.model);
+      const model = family && modelConfigFromFlags(family, f as unknown as Record<string, unknown>, MODEL_FAMILIES.values());
       const train = Object.fromEntries(
         Object.entries({ epochs: f.epochs, batchSize: f.batchSize, lr: f.lr, optimizer: f.optimizer, weightDecay: f.weightDecay, lrSchedule: f.lrSchedule, seed: f.seed }).filter(([, v]) => v !== undefined),
       );
       const summary = await trainRun({
-        model: model as { family: string },
+        ...(model && { model }),
         train,
         data: {
           spec: f.data,
@@ -105,7 +107,7 @@ export function trainCommand(): Command {
           if (!f.quiet) process.stderr.write(`${line}\n`);
         },
       }).catch((e: unknown) => {
-        throw e instanceof ZodError ? new UsageError(describeConfigError(e, f.model)) : e;
+        throw e instanceof ZodError && family ? new UsageError(describeConfigError(e, family)) : e;
       });
       if (f.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else if (!f.quiet) process.stderr.write(`wrote ${summary.out}\n`);
@@ -113,9 +115,9 @@ export function trainCommand(): Command {
 }
 
 /** One line naming the flag behind the first schema issue, e.g. `--rho must be < 1 (got 1.5)`. */
-function describeConfigError(e: ZodError, family: string): string {
+function describeConfigError(e: ZodError, family: ModelFamily): string {
   const issue = e.issues[0]!;
-  if (issue.code === 'unrecognized_keys') return `${issue.keys.map(flagForKey).join(', ')} does not apply to --model ${family}`;
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.map((k) => flagForKey(family, k)).join(', ')} does not apply to --model ${family.name}`;
   const key = String(issue.path[0] ?? 'config');
-  return `${flagForKey(key)}: ${issue.message}`;
+  return `${flagForKey(family, key)}: ${issue.message}`;
 }

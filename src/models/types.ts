@@ -3,6 +3,7 @@
  * over a `Builder`; it holds no tensors. The trainer builds each function into its own
  * graph (train step, eval, encode, decode) and the parameter names tie them together.
  */
+import type { Dataset } from '../data/dataset.js';
 import type { Value } from '../graph/graph.js';
 import type { Builder } from '../nn/builder.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
@@ -77,4 +78,64 @@ export interface AutoencoderModel extends TrainableModel {
    * x [B, D] and the builder's noise inputs (used to show corrupted inputs beside outputs).
    */
   corrupted?(b: Builder, x: Value): Value;
+}
+
+/** Trained parameters by name. */
+export type Params = Readonly<Record<string, Float32Array>>;
+
+/** Scalar terms by name, each a per-sample mean (e.g. `{ loss, recon, mse }`). */
+export type TermValues = Record<string, number>;
+
+/** A model trained by a {@link StageTrainer}; release it when done. */
+export interface TrainedStage {
+  /** The trained parameters by name (copies). */
+  params(): Record<string, Float32Array>;
+  /** Every term of the model averaged over `data`. */
+  evaluate(data: Dataset): Promise<TermValues>;
+  /** The codes `z` [n, latentDim] of `data` under the trained parameters (autoencoders only). */
+  encode(data: Dataset): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+/**
+ * The trainer a family's procedure is handed (the workflow passes one built on the run's
+ * optimizer, batch size, seed and threads), so that models/ never imports train/.
+ */
+export interface StageTrainer {
+  /** The run's seed (for seeded choices of a procedure, e.g. which rows are labelled). */
+  readonly seed: number;
+  /**
+   * Trains `model` on `data` for `epochs` epochs, from `initialParams` where given and from the
+   * run's seeded initialisers elsewhere; `onEpoch` sees each epoch's training terms.
+   */
+  fit(model: TrainableModel, data: Dataset, options: StageOptions): Promise<TrainedStage>;
+}
+
+export interface StageOptions {
+  readonly epochs: number;
+  readonly initialParams?: Params;
+  readonly onEpoch?: (epoch: number, train: TermValues) => void;
+}
+
+/** What a family's procedure sees of a run. */
+export interface ProcedureContext {
+  readonly train: Dataset;
+  readonly test: Dataset;
+  readonly trainer: StageTrainer;
+  /** Reports a line of progress to the user. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * A family's training procedure around the run's main training (most families have none;
+ * the stacked AE pretrains greedily and trains a supervised head). `C` is the validated config.
+ */
+export interface FamilyProcedure<C> {
+  /**
+   * Training before the main training, on fresh runs with data in memory only (a resumed run
+   * continues from its checkpoint): the parameters to start the main training from, by name.
+   */
+  pretrain?(config: C, ctx: ProcedureContext): Promise<Params>;
+  /** Work after the main training, on fresh and resumed runs: extra test terms for the summary. */
+  afterTraining?(config: C, ctx: ProcedureContext & { readonly params: Params }): Promise<TermValues>;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { MODEL_FAMILIES } from '../models/registry.js';
+import { type FamilyConfig, MODEL_FAMILIES } from '../models/registry.js';
 import { writeFileAtomic } from '../persist/atomic.js';
 import { checkOutputDir } from './output-paths.js';
 import { checkRunNotLocked, LOCK_FILE } from './run-lock.js';
@@ -153,7 +153,15 @@ export function readJsonFile(path: string): unknown {
   }
 }
 
-export function readRunConfig(dir: string): RunConfig {
+/** A run's config as read from its directory: the model config validated by its family's schema. */
+export type SavedRunConfig = Omit<RunConfig, 'model'> & { readonly model: FamilyConfig & RunConfig['model'] };
+
+/**
+ * Reads and validates a run's config.json: the run settings with their schema, the model
+ * config (upgraded from earlier versions, see `ModelFamily.upgradeSaved`) with its family's.
+ * Any problem is one line naming the file and the field.
+ */
+export function readRunConfig(dir: string): SavedRunConfig {
   const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) throw new UsageError(`${dir} is not a latentkit run directory (no ${CONFIG_FILE})`);
   const raw = readJsonFile(path);
@@ -162,8 +170,15 @@ export function readRunConfig(dir: string): RunConfig {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${path}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
   }
-  const family = MODEL_FAMILIES.get(parsed.data.model.family);
-  return family ? { ...parsed.data, model: { ...family.upgradeSaved(parsed.data.model), family: parsed.data.model.family } } : parsed.data;
+  const saved = parsed.data.model;
+  const family = MODEL_FAMILIES.get(saved.family);
+  if (!family) throw new ConfigError(`${path}: model.family: unknown model "${saved.family}" (choose from: ${[...MODEL_FAMILIES.keys()].join(', ')})`);
+  const model = family.schema.safeParse({ ...family.upgradeSaved(saved), family: saved.family });
+  if (!model.success) {
+    const issue = model.error.issues[0]!;
+    throw new ConfigError(`${path}: model.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return { ...parsed.data, model: { ...model.data } };
 }
 
 /** Keeps only metrics lines of epochs ≤ `epoch` (used on resume, so the log matches the checkpoint). */

@@ -12,9 +12,9 @@ import { sampleSize, type Dataset, type Split } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import { countActiveUnits } from '../latent/active-units.js';
 import { Codec } from '../latent/codec.js';
-import { getFamily } from '../models/registry.js';
-import { familyHooks } from './family-hooks.js';
-import type { RunContext } from './hook-context.js';
+import { type FamilyConfig, getFamily } from '../models/registry.js';
+import type { ProcedureContext } from '../models/types.js';
+import { stageTrainer } from './stage-trainer.js';
 import { loadRunData, writeRunPreprocess } from './run-data.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { appendLineDurable, removeDeadWritersTempFiles, writeFileAtomic } from '../persist/atomic.js';
@@ -94,9 +94,10 @@ function timestamp(): string {
 
 /**
  * The model as configured for this data: `inputShape` always comes from the samples, and
- * `numClasses` from the labels for families that read labels.
+ * `numClasses` from the labels for families that read labels. A fresh run's raw config is
+ * validated here, once; a resumed run's was validated when its config.json was read.
  */
-function modelFor(raw: RunConfig['model'], data: Dataset): { model: AutoencoderModel; config: RunConfig['model'] } {
+function modelFor(raw: RunConfig['model'], data: Dataset, validated?: FamilyConfig): { model: AutoencoderModel; config: FamilyConfig } {
   const family = getFamily(raw.family);
   const inputShape = raw['inputShape'] as number[] | undefined;
   if (inputShape && inputShape.reduce((a, b) => a * b, 1) !== sampleSize(data)) {
@@ -108,8 +109,8 @@ function modelFor(raw: RunConfig['model'], data: Dataset): { model: AutoencoderM
     withData['numClasses'] ??= data.numClasses;
     checkLabels(data, withData['numClasses'] as number);
   }
-  const config = family.schema.parse(withData);
-  return { model: family.create(config), config: config as RunConfig['model'] };
+  const config = validated ?? family.parse(withData);
+  return { model: family.create(config), config };
 }
 
 /** Every label of a labelled model's data must be a class id in [0, numClasses). */
@@ -190,6 +191,7 @@ function saveMidEpoch(out: string, trainer: Trainer, progress: TrainerProgress, 
 
 export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   let config: RunConfig;
+  let validatedModel: FamilyConfig | undefined;
   let out: string;
   if (opts.resume) {
     out = opts.resume;
@@ -199,6 +201,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     }
     checkRunNotLocked(out);
     const saved = readRunConfig(out);
+    validatedModel = saved.model;
     config = { ...saved, train: { ...saved.train, ...(opts.train?.epochs ? { epochs: opts.train.epochs } : {}) } };
   } else {
     const family = opts.model?.family ?? 'vae';
@@ -218,8 +221,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   const trainRows = runData.stream ?? runData.train;
   const split: Split = runData;
   config = { ...config, data: runData.settings };
-  const { model, config: modelConfig } = modelFor(config.model, split.train);
-  checkLabels(split.test, (modelConfig as { numClasses?: number }).numClasses ?? model.numClasses);
+  const { model, config: modelConfig } = modelFor(config.model, split.train, validatedModel);
+  checkLabels(split.test, 'numClasses' in modelConfig && typeof modelConfig.numClasses === 'number' ? modelConfig.numClasses : model.numClasses);
   config = { ...config, model: modelConfig };
   const t = config.train;
 
@@ -233,11 +236,11 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   };
   // A model too big for this machine is refused here, before any pretraining or compilation.
   checkTrainingMemory(model, modelConfig, trainerOptions.optimizer, Math.min(t.batchSize, split.train.n));
-  // The family's own steps around the main training (see `FamilyHooks`); pretraining only starts a fresh run.
-  const hooks = familyHooks(config.model.family);
-  const hookContext: RunContext = { train: split.train, test: split.test, trainer: trainerOptions, ...(opts.onNote && { log: opts.onNote }) };
-  if (runData.stream && hooks.pretrain && !opts.resume) throw new UsageError(`--model ${config.model.family} pretrains layer by layer on data held in memory; it cannot stream ${config.data.spec} (train it in memory, or use --limit on a smaller file)`);
-  const initialParams = !opts.resume && hooks.pretrain ? await hooks.pretrain(modelConfig, hookContext) : undefined;
+  // The family's own procedure around the main training (see `FamilyProcedure`); pretraining only starts a fresh run.
+  const procedure = getFamily(config.model.family).procedure ?? {};
+  const procedureContext: ProcedureContext = { train: split.train, test: split.test, trainer: stageTrainer(trainerOptions), ...(opts.onNote && { log: opts.onNote }) };
+  if (runData.stream && procedure.pretrain && !opts.resume) throw new UsageError(`--model ${config.model.family} pretrains layer by layer on data held in memory; it cannot stream ${config.data.spec} (train it in memory, or use --limit on a smaller file)`);
+  const initialParams = !opts.resume && procedure.pretrain ? await procedure.pretrain(modelConfig, procedureContext) : undefined;
   let summary: TrainSummary;
   let lock: RunLock | undefined;
   const trainer = await Trainer.create(model, initialParams ? { ...trainerOptions, initialParams } : trainerOptions);
@@ -303,9 +306,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       throw err instanceof DivergedError ? divergedWithAdvice(err, lastSaved, t.lr) : err;
     }
     const extra = await finalArtifacts(out, config.model, model, trainer, split, t.seed, opts.threads);
-    if (hooks.afterTraining) {
+    if (procedure.afterTraining) {
       const params = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
-      Object.assign(extra, await hooks.afterTraining(modelConfig, { ...hookContext, params }));
+      Object.assign(extra, await procedure.afterTraining(modelConfig, { ...procedureContext, params }));
     }
     summary = {
       model: model.family,

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { denseAeFields, refineDenseAe } from '../common/dense-ae.js';
+import type { FlagSpec } from '../family.js';
+import { DENSE_AE_FLAGS } from '../common/flags.js';
 
 export const AAE_PRIORS = ['normal', 'mog', 'uniform'] as const;
 export type AaePrior = (typeof AAE_PRIORS)[number];
@@ -56,3 +58,10 @@ export const aaeConfigSchema = z
   });
 
 export type AaeConfig = Readonly<z.infer<typeof aaeConfigSchema>>;
+
+/** The flags of `--model aae`. */
+export const aaeFlags: readonly FlagSpec[] = [
+  ...DENSE_AE_FLAGS,
+  { flag: '--prior <name>', key: 'prior', help: 'AAE prior: normal, mog or uniform', type: 'enum', choices: AAE_PRIORS },
+  { flag: '--conditional', key: 'conditional', help: 'AAE: give labels to the discriminator', type: 'boolean' },
+];

@@ -122,7 +122,7 @@ describe('cae Jacobian penalty', () => {
 describe('cae config', () => {
   it("defaults to Rifai's single sigmoid layer of 128 units, λ = 0.1, jacobian auto", () => {
     expect(caeConfigSchema.parse({})).toMatchObject({ family: 'cae', latent: 128, hidden: [], codeActivation: 'sigmoid', lambda: 0.1, jacobian: 'auto' });
-    expect(getFamily('cae').create({ hidden: [32], jacobian: 'autodiff' }).family).toBe('cae');
+    expect(getFamily('cae').create(getFamily('cae').parse({ hidden: [32], jacobian: 'autodiff' })).family).toBe('cae');
   });
 
   const message = (raw: Record<string, unknown>): string => {

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { denseAeFields, refineDenseAe } from '../common/dense-ae.js';
+import type { FlagSpec } from '../family.js';
+import { DENSE_AE_FLAGS, LAMBDA_FLAG } from '../common/flags.js';
 
 export const JACOBIAN_MODES = ['auto', 'exact', 'autodiff'] as const;
 export type JacobianMode = (typeof JACOBIAN_MODES)[number];
@@ -47,3 +49,10 @@ export function exactApplies(c: { readonly hidden: readonly number[]; readonly c
 }
 
 export type CaeConfig = Readonly<z.infer<typeof caeConfigSchema>>;
+
+/** The flags of `--model cae`. */
+export const caeFlags: readonly FlagSpec[] = [
+  ...DENSE_AE_FLAGS,
+  LAMBDA_FLAG,
+  { flag: '--jacobian <mode>', key: 'jacobian', help: 'CAE: auto, exact (single sigmoid layer) or autodiff', type: 'enum', choices: JACOBIAN_MODES },
+];

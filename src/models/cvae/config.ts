@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { vaeConfigSchema } from '../vae/config.js';
 import { LABEL_SCALE_DEFAULT } from './label-scale.js';
+import type { FlagSpec } from '../family.js';
+import { vaeFlags } from '../vae/config.js';
 
 export const cvaeConfigSchema = z
   .object({
@@ -31,3 +33,9 @@ export type CvaeConfig = Readonly<z.infer<typeof cvaeConfigSchema>>;
 export function upgradeSavedCvaeConfig(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return 'labelScale' in raw ? { ...raw } : { ...raw, labelScale: 1 };
 }
+
+/** The flags of `--model cvae`: the VAE's and the label scale. */
+export const cvaeFlags: readonly FlagSpec[] = [
+  ...vaeFlags,
+  { flag: '--label-scale <s>', key: 'labelScale', help: 'CVAE: scale of the one-hot label where it joins the encoder and decoder inputs (default 10)', type: 'positiveNumber' },
+];

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { denseAeFields, refineDenseAe } from '../common/dense-ae.js';
+import type { FlagSpec } from '../family.js';
+import { DENSE_AE_FLAGS } from '../common/flags.js';
 
 export const CORRUPTIONS = ['gaussian', 'masking', 'salt_pepper'] as const;
 export type Corruption = (typeof CORRUPTIONS)[number];
@@ -33,3 +35,10 @@ export const daeConfigSchema = z
   });
 
 export type DaeConfig = Readonly<z.infer<typeof daeConfigSchema>>;
+
+/** The flags of `--model dae`. */
+export const daeFlags: readonly FlagSpec[] = [
+  ...DENSE_AE_FLAGS,
+  { flag: '--corruption <kind>', key: 'corruption', help: 'DAE: gaussian, masking or salt_pepper', type: 'enum', choices: CORRUPTIONS },
+  { flag: '--noise-level <x>', key: 'noiseLevel', help: 'DAE: σ (gaussian) or the corrupted fraction (masking, salt_pepper)', type: 'number' },
+];

@@ -85,7 +85,7 @@ describe('dae config', () => {
   it('defaults to masking 30% of the inputs on the shared dense AE body', () => {
     const c = daeConfigSchema.parse({});
     expect(c).toMatchObject({ family: 'dae', corruption: 'masking', noiseLevel: 0.3, latent: 32, hidden: [256] });
-    expect(getFamily('dae').create({ corruption: 'gaussian', noiseLevel: 0.5 }).family).toBe('dae');
+    expect(getFamily('dae').create(getFamily('dae').parse({ corruption: 'gaussian', noiseLevel: 0.5 })).family).toBe('dae');
   });
 
   const message = (raw: Record<string, unknown>): string => {

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { denseAeFields, refineDenseAe } from '../common/dense-ae.js';
+import type { FlagSpec } from '../family.js';
+import { DENSE_AE_FLAGS, LAMBDA_FLAG } from '../common/flags.js';
 
 export const SPARSITY_PENALTIES = ['l1', 'kl'] as const;
 export type SparsityPenalty = (typeof SPARSITY_PENALTIES)[number];
@@ -60,3 +62,11 @@ export const sparseConfigSchema = z
   .transform((c) => ({ ...c, lambda: c.lambda ?? DEFAULT_LAMBDA[c.penalty] }));
 
 export type SparseConfig = Readonly<z.infer<typeof sparseConfigSchema>>;
+
+/** The flags of `--model sparse`. */
+export const sparseFlags: readonly FlagSpec[] = [
+  ...DENSE_AE_FLAGS,
+  { flag: '--penalty <kind>', key: 'penalty', help: 'sparse AE: l1 or kl', type: 'enum', choices: SPARSITY_PENALTIES },
+  LAMBDA_FLAG,
+  { flag: '--rho <x>', key: 'rho', help: 'sparse AE (kl): target mean activation ρ in (0,1)', type: 'number' },
+];

@@ -74,7 +74,7 @@ describe('sparse config', () => {
     expect(sparseConfigSchema.parse({})).toMatchObject({ family: 'sparse', latent: 128, codeActivation: 'sigmoid', penalty: 'kl', rho: 0.05, lambda: 1 });
     expect(sparseConfigSchema.parse({ penalty: 'l1' }).lambda).toBe(0.1);
     expect(sparseConfigSchema.parse({ penalty: 'l1', lambda: 2 }).lambda).toBe(2);
-    expect(getFamily('sparse').create({ penalty: 'l1', codeActivation: 'relu' }).family).toBe('sparse');
+    expect(getFamily('sparse').create(getFamily('sparse').parse({ penalty: 'l1', codeActivation: 'relu' })).family).toBe('sparse');
   });
 
   const message = (raw: Record<string, unknown>): string => {

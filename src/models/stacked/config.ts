@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { denseAeFields, refineDenseAe } from '../common/dense-ae.js';
+import type { FlagSpec } from '../family.js';
+import { DENSE_AE_FLAGS } from '../common/flags.js';
 
 /** A non-negative integer with one-line messages, e.g. `must be a non-negative integer (got 1.5)`. */
 function count() {
@@ -50,3 +52,12 @@ export const stackedConfigSchema = z
   });
 
 export type StackedConfig = Readonly<z.infer<typeof stackedConfigSchema>>;
+
+/** The flags of `--model stacked`. */
+export const stackedFlags: readonly FlagSpec[] = [
+  ...DENSE_AE_FLAGS,
+  { flag: '--pretrain-epochs <n>', key: 'pretrainEpochs', help: 'stacked AE: epochs of greedy pretraining per layer', type: 'number' },
+  { flag: '--head-epochs <n>', key: 'headEpochs', help: 'stacked AE: epochs of the supervised head', type: 'number' },
+  { flag: '--labels <n>', key: 'labels', help: 'stacked AE: labelled samples for the supervised head', type: 'number' },
+  { flag: '--denoise <x>', key: 'denoise', help: 'stacked AE: masking fraction for denoising pretraining (0 = plain)', type: 'nonNegativeNumber' },
+];

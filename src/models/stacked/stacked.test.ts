@@ -11,7 +11,8 @@ import { trainRun } from '../../workflow/train-run.js';
 import { getFamily } from '../registry.js';
 import { stackedConfigSchema } from './config.js';
 import { deepParamName, depth, layerAe, StackedAe } from './model.js';
-import { compareHeads, pretrainLayers, selectLabelled } from '../../workflow/stacked-procedure.js';
+import { stageTrainer } from '../../workflow/stage-trainer.js';
+import { compareHeads, pretrainLayers, selectLabelled } from './procedure.js';
 
 const { train, test } = loadBundledMnist();
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-stacked-'));
@@ -62,7 +63,7 @@ describe('stacked', () => {
   it('pretraining does something: the pretrained layer-1 AE reconstructs held-out digits better than an untrained one', async () => {
     const config = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [64], latent: 16, pretrainEpochs: 2, denoise: 0.2 });
     const options: TrainerOptions = { batchSize: 64, seed: 1, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } };
-    const { params, layers } = await pretrainLayers(config, subset(train, 3000), options);
+    const { params, layers } = await pretrainLayers(config, subset(train, 3000), stageTrainer(options));
     expect(layers.map((l) => [l.inDim, l.outDim])).toEqual([
       [784, 64],
       [64, 16],
@@ -96,7 +97,7 @@ describe('stacked', () => {
     const run = loadRun(out);
     const config = stackedConfigSchema.parse(run.config.model);
     const encoder = Object.fromEntries(run.params.specs.map((s) => [s.name, run.params.get(s.name)]));
-    const other = await compareHeads(config, train, test, { batchSize: 64, seed: 1, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } }, encoder);
+    const other = await compareHeads(config, train, test, stageTrainer({ batchSize: 64, seed: 1, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } }), encoder);
     gaps.push(other.head_accuracy - other.scratch_accuracy);
     console.log(`stacked: head vs scratch accuracy: run ${summary.test['head_accuracy']!.toFixed(3)} vs ${summary.test['scratch_accuracy']!.toFixed(3)}, labels seed 1 ${other.head_accuracy.toFixed(3)} vs ${other.scratch_accuracy.toFixed(3)}`);
     for (const g of gaps) expect(g).toBeGreaterThan(0);
@@ -136,8 +137,8 @@ describe('stacked', () => {
     const headConfig = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [4], latent: 2, labels: 10, numClasses: 10 });
     const options: TrainerOptions = { batchSize: 8, seed: 0, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } };
     const unlabelled = { name: 'unlabelled test', n: 2, sampleShape: [784], x: new Float32Array(2 * 784) };
-    await expect(compareHeads(headConfig, train, unlabelled, options, {})).rejects.toThrow('--labels 10: the head is scored on unlabelled test, which has no labels');
-    await expect(compareHeads(headConfig, train, { ...unlabelled, labels: Int32Array.of(3, 12), numClasses: 13 }, options, {})).rejects.toThrow('label 12 of row 1 is outside [0, 10)');
+    await expect(compareHeads(headConfig, train, unlabelled, stageTrainer(options), {})).rejects.toThrow('--labels 10: the head is scored on unlabelled test, which has no labels');
+    await expect(compareHeads(headConfig, train, { ...unlabelled, labels: Int32Array.of(3, 12), numClasses: 13 }, stageTrainer(options), {})).rejects.toThrow('label 12 of row 1 is outside [0, 10)');
     // The labelled subset is class-balanced.
     const labelled = selectLabelled(train, 300, 0);
     const counts = new Array<number>(10).fill(0);

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { ACTIVATIONS } from '../../nn/layers.js';
+import type { FlagSpec } from '../family.js';
+import { NETWORK_FLAGS } from '../common/flags.js';
 
 export const vaeConfigSchema = z
   .object({
@@ -32,3 +34,12 @@ export const vaeConfigSchema = z
   .strict();
 
 export type VaeConfig = Readonly<z.infer<typeof vaeConfigSchema>>;
+
+/** The flags of `--model vae`. */
+export const vaeFlags: readonly FlagSpec[] = [
+  ...NETWORK_FLAGS,
+  { flag: '--beta <x>', key: 'beta', help: 'VAE: weight of the KL term (β-VAE)', type: 'number' },
+  { flag: '--kl-warmup <epochs>', key: 'klWarmup', help: 'VAE: epochs over which the KL weight ramps linearly from 0 to β', type: 'number' },
+  { flag: '--likelihood <name>', key: 'likelihood', help: 'VAE decoder: bernoulli or gaussian', type: 'enum', choices: ['bernoulli', 'gaussian'] },
+  { flag: '--learn-variance', key: 'learnVariance', help: 'VAE gaussian decoder: learn per-pixel variance', type: 'boolean' },
+];
