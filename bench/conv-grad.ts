@@ -3,7 +3,7 @@
 // 28×28×1 → conv 32 k3 s2 → 14×14 → conv 64 k3 s2 → 7×7, decoder transposed convs back).
 // Each candidate is its own ONNX Runtime program fed random x and ȳ; rounds interleave the
 // candidates and the median time per call is printed.
-//   npx vite-node bench/conv-grad.ts -- [--threads 2] [--rounds 7] [--calls 20]
+//   npx vite-node bench/conv-grad.ts -- [--threads 2] [--rounds 7] [--calls 20] [--only weights|relu]
 import { parseArgs } from 'node:util';
 import { Graph, type Value } from '../src/graph/graph.js';
 import * as op from '../src/graph/ops.js';
@@ -12,7 +12,7 @@ import { type ConvWeightGrad, weightGradIm2colBatched, weightGradIm2colGemm, wei
 import { Rng } from '../src/nn/rng.js';
 import { Program, Tensor } from '../src/runtime/program.js';
 
-const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '20' } }, allowPositionals: true });
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '20' }, only: { type: 'string', default: 'all' } }, allowPositionals: true });
 const threads = Number(values.threads);
 const rounds = Number(values.rounds);
 const calls = Number(values.calls);
@@ -50,16 +50,18 @@ interface Case {
   readonly program: Program;
   readonly feeds: Record<string, Tensor>;
   readonly times: number[];
+  /** Process CPU time (user + system, all threads) per call: robust to other processes on the machine. */
+  readonly cpu: number[];
 }
 
 async function compile(label: string, build: (g: Graph) => { outputs: Record<string, Value>; feeds: Record<string, Tensor> }): Promise<Case> {
   const g = new Graph();
   const { outputs, feeds } = build(g);
-  return { label, program: await Program.compile(label, outputs, { threads }), feeds, times: [] };
+  return { label, program: await Program.compile(label, outputs, { threads }), feeds, times: [], cpu: [] };
 }
 
 const cases: Case[] = [];
-for (const [fname, f] of Object.entries(formulations)) {
+for (const [fname, f] of Object.entries(values.only === 'relu' ? {} : formulations)) {
   for (const l of layers) {
     cases.push(
       await compile(`${fname} | ${l.name}`, (g) => {
@@ -85,21 +87,22 @@ for (const [fname, f] of Object.entries(formulations)) {
     }),
   );
 }
-// ReLU backward: ȳ·[h > 0] as Where (the repo's rule), as Mul by Cast(Greater), and as Mul by Sign(h) (h = relu output ≥ 0).
-const reluShapes: Record<string, readonly number[]> = { '[128,32,14,14]': [32, 14, 14], '[128,64,7,7]': [64, 7, 7] };
+// ReLU backward: ȳ·[h > 0] as Where (the repo's rule), as Mul by Cast(Greater), and as Mul by Sign(h) (h = relu output ≥ 0),
+// each after the forward Relu and before a ReduceSum (the same for all three).
+const reluShapes: Record<string, readonly number[]> = { '[128,32,28,28]': [32, 28, 28], '[128,32,14,14]': [32, 14, 14], '[128,64,7,7]': [64, 7, 7] };
 const reluBackward: Record<string, (h: Value, g: Value) => Value> = {
   'Where(Greater(h,0), dY, 0)': (h, g) => op.where(op.greater(h, 0), g, 0),
   'dY·Cast(Greater(h,0))': (h, g) => op.mul(g, op.cast(op.greater(h, 0), 'float32')),
   'dY·Sign(h)': (h, g) => op.mul(g, op.sign(h)),
 };
-for (const [rname, f] of Object.entries(reluBackward)) {
+for (const [rname, f] of Object.entries(values.only === 'weights' ? {} : reluBackward)) {
   for (const [sname, shape] of Object.entries(reluShapes)) {
     cases.push(
       await compile(`relu backward ${rname} | ${sname}`, (g) => {
         const a = g.input('a', ['B', ...shape]);
         const gy = g.input('gy', ['B', ...shape]);
-        const h = op.relu(a);
-        return { outputs: { h, gx: f(h, gy) }, feeds: { a: tensor([B, ...shape]), gy: tensor([B, ...shape]) } };
+        // Only a scalar leaves the program, so the output copy to JS does not swamp the kernels.
+        return { outputs: { s: op.reduceSum(f(op.relu(a), gy)) }, feeds: { a: tensor([B, ...shape]), gy: tensor([B, ...shape]) } };
       }),
     );
   }
@@ -109,13 +112,16 @@ for (const c of cases) for (let i = 0; i < 3; i++) await c.program.run(c.feeds);
 for (let r = 0; r < rounds; r++) {
   for (const c of cases) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < calls; i++) await c.program.run(c.feeds);
+    const cu = process.cpuUsage(c0);
     c.times.push((performance.now() - t0) / calls);
+    c.cpu.push((cu.user + cu.system) / 1000 / calls);
   }
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`threads ${threads}, batch ${B}, ${rounds} interleaved rounds of ${calls} calls; median ms per call (min–max of round medians)`);
+console.log(`threads ${threads}, batch ${B}, ${rounds} interleaved rounds of ${calls} calls; per call: median wall ms (best round), median CPU ms (best round)`);
 for (const c of cases) {
-  console.log(`${c.label.padEnd(75)} ${median(c.times).toFixed(3).padStart(8)} ms  (${Math.min(...c.times).toFixed(3)}–${Math.max(...c.times).toFixed(3)})`);
+  console.log(`${c.label.padEnd(75)} wall ${median(c.times).toFixed(2).padStart(7)} (${Math.min(...c.times).toFixed(2)})  cpu ${median(c.cpu).toFixed(2).padStart(7)} (${Math.min(...c.cpu).toFixed(2)})`);
 }
 await Promise.all(cases.map((c) => c.program.release()));

@@ -74,6 +74,8 @@ interface Case {
   feeds: Record<string, Tensor>;
   fetches: Record<string, Tensor>;
   times: number[];
+  /** Process CPU time (user + system, all threads) per step: robust to other processes on the machine. */
+  cpu: number[];
   loss: number;
 }
 const cases: Case[] = [];
@@ -91,22 +93,25 @@ for (const [label, table] of variants) {
     feeds[s.name] = new Tensor('float32', new Float32Array(s.shape.reduce((a, c) => a * c, 1)), [...s.shape]);
     fetches[`next:${s.name}`] = new Tensor('float32', new Float32Array(s.shape.reduce((a, c) => a * c, 1)), [...s.shape]);
   }
-  cases.push({ label, program, feeds, fetches, times: [], loss: NaN });
+  cases.push({ label, program, feeds, fetches, times: [], cpu: [], loss: NaN });
 }
 for (const c of cases) for (let i = 0; i < 2; i++) c.loss = ((await c.program.run(c.feeds, c.fetches))['loss']!.data as Float32Array)[0]!;
 for (let r = 0; r < rounds; r++) {
   for (const c of cases) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < stepsPerRound; i++) await c.program.run(c.feeds, c.fetches);
+    const cu = process.cpuUsage(c0);
     c.times.push((performance.now() - t0) / stepsPerRound);
+    c.cpu.push((cu.user + cu.system) / 1000 / stepsPerRound);
   }
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`conv VAE step (Keras example architecture), batch ${B}, threads ${threads}, ${rounds} interleaved rounds of ${stepsPerRound} steps`);
-console.log(`${'variant'.padEnd(60)} ${'ms/step'.padStart(8)} ${'samples/s'.padStart(10)}  (best round)   loss`);
+console.log(`${'variant'.padEnd(60)} ${'wall ms'.padStart(8)} ${'samples/s'.padStart(10)} (best round) ${'CPU ms'.padStart(8)} (best)  loss`);
 for (const c of cases) {
   const m = median(c.times);
   const best = Math.min(...c.times);
-  console.log(`${c.label.padEnd(60)} ${m.toFixed(1).padStart(8)} ${(B / (m / 1000)).toFixed(0).padStart(10)}  (${(B / (best / 1000)).toFixed(0)})  ${c.loss.toFixed(3)}`);
+  console.log(`${c.label.padEnd(60)} ${m.toFixed(1).padStart(8)} ${(B / (m / 1000)).toFixed(0).padStart(10)} (${(B / (best / 1000)).toFixed(0)}) ${median(c.cpu).toFixed(1).padStart(8)} (${Math.min(...c.cpu).toFixed(1)})  ${c.loss.toFixed(3)}`);
 }
 await Promise.all(cases.map((c) => c.program.release()));
