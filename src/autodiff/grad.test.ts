@@ -115,6 +115,8 @@ describe('every spatial op gradient matches central finite differences', () => {
   it('ConvTranspose, SAME, stride [2, 3]', () => expectGrad('ConvTranspose', [t, tw], (xv, wv) => sp.convTranspose(xv, wv, undefined, { strides: [2, 3], padding: 'same' })));
   const d = distinct('d', [2, 3, 6, 6]);
   it('MaxPool 2×2, stride 2', () => expectGrad('MaxPool', [d], (v) => sp.maxPool(v, { kernel: 2 })));
+  it('MaxPool 2×3, stride [2, 3] (tiling windows)', () => expectGrad('MaxPool', [d], (v) => sp.maxPool(v, { kernel: [2, 3] })));
+  it('MaxPool 2×2 on 7×7 (last row and column unread: the scatter path)', () => expectGrad('MaxPool', [distinct('d7', [2, 3, 7, 7])], (v) => sp.maxPool(v, { kernel: 2 })));
   it('MaxPool 3×3, stride 2, pads 1 (overlapping windows)', () => expectGrad('MaxPool', [d], (v) => sp.maxPool(v, { kernel: 3, strides: 2, padding: 1 })));
   it('AveragePool 2×2, stride 2', () => expectGrad('AveragePool', [x], (v) => sp.averagePool(v, { kernel: 2 })));
   it('AveragePool 3×3, stride 2, SAME (padding not counted)', () => expectGrad('AveragePool', [x], (v) => sp.averagePool(v, { kernel: 3, strides: 2, padding: 'same' })));
@@ -154,13 +156,18 @@ describe('spatial second order and weight-gradient formulations', () => {
     expect(maxError, worst).toBeLessThan(TOL);
   });
 
-  it('second order through MaxPool (GatherElements ↔ ScatterElements)', async () => {
-    const { maxError, worst } = await gradCheck([distinct('d', [2, 2, 4, 4])], (x) => {
-      const [gx] = grad(op.reduceSum(op.tanh(sp.maxPool(x, { kernel: 3, strides: 1, padding: 1 }))), [x]);
-      return op.mul(gx!, x);
+  for (const [what, opts] of [
+    ['overlapping windows: GatherElements ↔ ScatterElements', { kernel: 3, strides: 1, padding: 1 }],
+    ['tiling windows: Equal and Where', { kernel: 2 }],
+  ] as const) {
+    it(`second order through MaxPool (${what})`, async () => {
+      const { maxError, worst } = await gradCheck([distinct('d', [2, 2, 4, 4])], (x) => {
+        const [gx] = grad(op.reduceSum(op.tanh(sp.maxPool(x, opts))), [x]);
+        return op.mul(gx!, x);
+      });
+      expect(maxError, worst).toBeLessThan(TOL);
     });
-    expect(maxError, worst).toBeLessThan(TOL);
-  });
+  }
 
   it('the three weight-gradient formulations give the same W̄', async () => {
     const g = new Graph();

@@ -7,7 +7,8 @@
  *                   stride 1 the Conv of ȳ with the flipped, channel-swapped kernel;
  *                   W̄ = convWeightGrad(x, ȳ); b̄ = Σ_{n,i,j} ȳ.
  *  - ConvTranspose: the adjoint of Conv in x, so x̄ = Conv(ȳ, W) and W̄ = convWeightGrad(ȳ, x).
- *  - MaxPool:       ȳ scattered (added) to each window's arg-max, read from MaxPool's Indices.
+ *  - MaxPool:       ȳ scattered (added) to each window's arg-max, read from MaxPool's Indices;
+ *                   for windows that tile x exactly, ȳ to the entries equal to their window's max.
  *  - AveragePool:   ȳ / count spread over each window: a depthwise ConvTranspose with a ones kernel.
  *  - Resize:        nearest: ȳ summed over each s×s block; linear: x̄ = A_hᵀ · ȳ · A_w with the
  *                   interpolation matrices A of the forward (y = A_h · x · A_wᵀ per channel).
@@ -86,9 +87,20 @@ const MaxPool: VjpRule = (n, gy, needs) => {
   if (!needs[0]) return [null];
   const x = inp(n, 0);
   const [nb, c, h, w] = x.shape as [string | number, number, number, number];
-  const p = (gy.shape[2] as number) * (gy.shape[3] as number);
+  const win = sp.windowOf(n);
+  const [kh, kw] = win.kernel;
+  const [oh, ow] = [gy.shape[2] as number, gy.shape[3] as number];
+  if (win.strides[0] === kh && win.strides[1] === kw && win.pads.every((q) => q === 0) && h === oh * kh && w === ow * kw) {
+    // Windows tile x exactly: ȳ goes to the entries equal to their window's max (to each of them on
+    // a tie, as ReduceMax's rule does), with y and ȳ upsampled to x's size by nearest Resize. For
+    // 2×2 pooling of [128, 32, 28, 28]: forward + x̄ 12.8 ms of CPU against 29.8 ms by the scatter
+    // (and 57.7 ms by broadcasting over a [N, C, OH, KH, OW, KW] view).
+    const up = (v: Value): Value => sp.resize(v, [kh, kw], 'nearest');
+    return [op.where(op.equal(x, up(n.outputs[0]!)), up(gy), 0)];
+  }
+  const p = oh * ow;
   // Indices are flat over [N, C, H, W]; mod H·W gives the position within the sample's channel.
-  const local = op.reshape(sp.modInt(sp.maxPoolIndices(x, sp.windowOf(n)), h * w), [nb, c, p]);
+  const local = op.reshape(sp.modInt(sp.maxPoolIndices(x, win), h * w), [nb, c, p]);
   const zeros = op.zerosLike(op.reshape(x, [nb, c, h * w]));
   return [op.reshapeAs(sp.scatterAdd(zeros, local, op.reshape(gy, [nb, c, p]), 2), x)];
 };
