@@ -55,6 +55,11 @@ export interface ModelFamily {
    * contractive and stacked AEs have none: N(0, I) draws mean nothing to their decoders.
    */
   readonly hasPrior: boolean;
+  /**
+   * Whether the model reads samples as [C, H, W] images (conv families): its `inputShape` is
+   * the data's image shape; other families get the flat [C·H·W].
+   */
+  readonly imageInput: boolean;
   /** Fills fields that a config saved by an earlier version lacks with the values it trained with. */
   upgradeSaved(raw: Readonly<Record<string, unknown>>): Record<string, unknown>;
   /** The family's training procedure around the main training, if it has one. */
@@ -70,6 +75,7 @@ export interface FamilySpec<C extends { readonly family: string }> {
   create(config: C): AutoencoderModel;
   needsLabels?(raw: Readonly<Record<string, unknown>>): boolean;
   readonly hasPrior?: boolean;
+  readonly imageInput?: boolean;
   upgradeSaved?(raw: Readonly<Record<string, unknown>>): Record<string, unknown>;
   readonly procedure?: FamilyProcedure<C>;
 }
@@ -95,6 +101,7 @@ export function defineFamily<C extends { readonly family: string }>(spec: Family
     create: (config) => spec.create(typed(config)),
     needsLabels: (raw) => spec.needsLabels?.(raw) ?? false,
     hasPrior: spec.hasPrior ?? false,
+    imageInput: spec.imageInput ?? false,
     upgradeSaved: (raw) => spec.upgradeSaved?.(raw) ?? { ...raw },
     ...(procedure && {
       procedure: {

@@ -12,11 +12,15 @@ import { daeFamily } from './dae/family.js';
 import { sparseFamily } from './sparse/family.js';
 import { stackedFamily } from './stacked/family.js';
 import { vaeFamily } from './vae/family.js';
+import { convAeFamily } from './conv-ae/family.js';
+import { convVaeFamily } from './conv-vae/family.js';
+import { convCvaeFamily } from './conv-cvae/family.js';
+import { vaeganFamily } from './vaegan/family.js';
 
 export type { FamilyConfig, FlagSpec, ModelFamily } from './family.js';
 
 export const MODEL_FAMILIES: ReadonlyMap<string, ModelFamily> = new Map(
-  [aeFamily, daeFamily, sparseFamily, caeFamily, vaeFamily, cvaeFamily, aaeFamily, stackedFamily].map((f) => [f.name, f]),
+  [aeFamily, daeFamily, sparseFamily, caeFamily, vaeFamily, cvaeFamily, aaeFamily, stackedFamily, convAeFamily, convVaeFamily, convCvaeFamily, vaeganFamily].map((f) => [f.name, f]),
 );
 
 export class UnknownModelError extends Error {

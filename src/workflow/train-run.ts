@@ -103,7 +103,9 @@ function modelFor(raw: RunConfig['model'], data: Dataset, validated?: FamilyConf
   if (inputShape && inputShape.reduce((a, b) => a * b, 1) !== sampleSize(data)) {
     throw new UsageError(`the run's model expects inputs of shape [${inputShape}], but ${data.name} has samples of shape [${data.sampleShape}]`);
   }
-  const withData: Record<string, unknown> = { ...raw, inputShape: inputShape ?? [sampleSize(data)] };
+  // Conv families read [C, H, W] images (a flat square sample as one gray channel); the others flat rows.
+  const dataShape = family.imageInput ? imageShape(data.sampleShape) : [sampleSize(data)];
+  const withData: Record<string, unknown> = { ...raw, inputShape: inputShape ?? dataShape };
   if (family.needsLabels(raw)) {
     if (!data.labels || !data.numClasses) throw new UsageError(`--model ${raw.family}${raw['conditional'] ? ' --conditional' : ''}${raw['labels'] ? ` --labels ${String(raw['labels'])}` : ''} needs labels, but ${data.name} has none (for CSV, add a "label" column)`);
     withData['numClasses'] ??= data.numClasses;
@@ -111,6 +113,12 @@ function modelFor(raw: RunConfig['model'], data: Dataset, validated?: FamilyConf
   }
   const config = validated ?? family.parse(withData);
   return { model: family.create(config), config };
+}
+
+/** [C, H, W] of image samples ([H·W] squares and [H, W] as one channel), else the samples' own shape. */
+function imageShape(sampleShape: readonly number[]): number[] {
+  const layout = imageLayout(sampleShape);
+  return layout ? [layout.channels, layout.height, layout.width] : [...sampleShape];
 }
 
 /** Every label of a labelled model's data must be a class id in [0, numClasses). */
