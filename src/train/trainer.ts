@@ -157,6 +157,7 @@ export class Trainer {
   /** Compiles the model's programs and initialises its parameters from `options.seed`. */
   static async create(model: TrainableModel, options: TrainerOptions): Promise<Trainer> {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batch size must be a positive integer (got ${options.batchSize})`);
+    if (!(options.optimizer.lr > 0)) throw new RangeError(`learning rate lr must be a positive number (got ${options.optimizer.lr})`);
     return new Trainer(model, options, await compileTraining(model, options.optimizer, options, options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN));
   }
 
@@ -338,7 +339,7 @@ export class Trainer {
   }
 
   async release(): Promise<void> {
-    await Promise.all([...this.compiled.phases.map((p) => p.program.release()), this.compiled.eval.release()]);
+    await Promise.all([...this.compiled.phases.map((p) => p.program.release()), this.compiled.eval.release(), this.compiled.chain?.program.release()]);
   }
 }
 

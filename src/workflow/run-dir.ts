@@ -21,7 +21,7 @@ export const trainSettingsSchema = z
   .object({
     epochs: z.number().int().positive(),
     batchSize: z.number().int().positive(),
-    lr: z.number().positive(),
+    lr: z.number().positive({ error: (i) => `must be positive (got ${String(i.input)})` }),
     optimizer: z.enum(['adam', 'adamw', 'sgd']),
     weightDecay: z.number().nonnegative().default(0),
     momentum: z.number().min(0).max(1).default(0.9),

@@ -25,7 +25,7 @@ import { writeRunPictures } from './run-pictures.js';
 import { readMetrics, REPORT_FILE, reportRun } from './report-run.js';
 import { acquireRunLock, checkRunNotLocked, type RunLock } from './run-lock.js';
 import { checkTrainingMemory } from './training-memory-check.js';
-import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, truncateMetrics, writeRunConfig } from './run-dir.js';
+import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, trainSettingsSchema, truncateMetrics, writeRunConfig } from './run-dir.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const VERSION = pkg.version;
@@ -197,6 +197,14 @@ function saveMidEpoch(out: string, trainer: Trainer, progress: TrainerProgress, 
   saveCheckpoint(out, trainer.state, progress, family);
 }
 
+/** The training settings of a fresh run, validated: one line naming the setting, e.g. `train.lr: must be positive (got 0)`. */
+function trainSettings(given: Partial<TrainSettings> | undefined): TrainSettings {
+  const parsed = trainSettingsSchema.safeParse({ ...DEFAULT_TRAIN, ...given });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new UsageError(`train.${issue.path.join('.')}: ${issue.message}`);
+}
+
 export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   let config: RunConfig;
   let validatedModel: FamilyConfig | undefined;
@@ -218,7 +226,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     config = {
       latentkit: VERSION,
       model: { family, ...opts.model },
-      train: { ...DEFAULT_TRAIN, ...opts.train },
+      train: trainSettings(opts.train),
       data: opts.data ?? { spec: 'mnist' },
     };
     checkNewRunDir(out, opts.force ?? false);

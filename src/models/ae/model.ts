@@ -3,11 +3,13 @@
  */
 import type { Builder } from '../../nn/builder.js';
 import { batchMean } from '../../losses/reconstruction.js';
+import type { DenseAeConfig } from '../common/dense-ae.js';
 import { DenseAeModel } from '../common/dense-model.js';
 import type { Batch, Terms } from '../types.js';
 import type { AeConfig } from './config.js';
 
-export class Ae extends DenseAeModel<AeConfig> {
+/** `C`: the config of a family whose model is this AE with more around it (the stacked AE's). */
+export class Ae<C extends DenseAeConfig = AeConfig> extends DenseAeModel<C> {
   readonly family: string = 'ae';
 
   terms(b: Builder, batch: Batch): Terms {

@@ -1,6 +1,7 @@
 /** The `cvae` family: the conditional VAE (always reads labels). */
 import { defineFamily } from '../family.js';
 import { cvaeConfigSchema, cvaeFlags, upgradeSavedCvaeConfig } from './config.js';
+import { upgradeSavedVaeConfig } from '../vae/config.js';
 import { Cvae } from './model.js';
 
 export const cvaeFamily = defineFamily({
@@ -11,5 +12,5 @@ export const cvaeFamily = defineFamily({
   create: (c) => new Cvae(c),
   needsLabels: () => true,
   hasPrior: true,
-  upgradeSaved: upgradeSavedCvaeConfig,
+  upgradeSaved: (raw) => upgradeSavedVaeConfig(upgradeSavedCvaeConfig(raw)),
 });

@@ -20,23 +20,18 @@ import { dense } from '../../nn/layers.js';
 import { batchMean } from '../../losses/reconstruction.js';
 import { correct, softmaxCrossEntropy } from '../classifier/model.js';
 import { DenseAutoencoder } from '../common/dense-ae.js';
-import { DenseAeModel } from '../common/dense-model.js';
+import { Ae } from '../ae/model.js';
 import { daeConfigSchema } from '../dae/config.js';
 import { Dae } from '../dae/model.js';
 import type { Batch, Terms, TrainableModel } from '../types.js';
 import type { StackedConfig } from './config.js';
 
-/** The deep autoencoder that the run fine-tunes end to end (parameters `enc.i.*`, `dec.k.*`). */
-export class StackedAe extends DenseAeModel<StackedConfig> {
-  readonly family: string = 'stacked';
-  /** The autoencoder reads no labels (only the supervised head does). */
-
-  terms(b: Builder, batch: Batch): Terms {
-    const x = this.net.flat(batch.x);
-    const raw = this.net.decodeRaw(b, this.net.encode(b, x).code);
-    const recon = batchMean(this.net.reconstructionLoss(raw, x));
-    return { loss: recon, recon, mse: this.net.mse(raw, x) };
-  }
+/**
+ * The deep autoencoder that the run fine-tunes end to end (parameters `enc.i.*`, `dec.k.*`):
+ * the plain `ae` with the stacked config (it reads no labels; only the supervised head does).
+ */
+export class StackedAe extends Ae<StackedConfig> {
+  override readonly family: string = 'stacked';
 }
 
 /** Number of encoder layers L (hidden layers plus the code layer). */

@@ -9,6 +9,8 @@ import { Trainer, type TrainerOptions } from '../../train/trainer.js';
 import { loadRun } from '../../workflow/load-run.js';
 import { trainRun } from '../../workflow/train-run.js';
 import { getFamily } from '../registry.js';
+import { aeConfigSchema } from '../ae/config.js';
+import { Ae } from '../ae/model.js';
 import { stackedConfigSchema } from './config.js';
 import { deepParamName, depth, layerAe, StackedAe } from './model.js';
 import { stageTrainer } from '../../workflow/stage-trainer.js';
@@ -45,6 +47,22 @@ describe('stacked', () => {
     expect(f.needsLabels({ family: 'stacked' })).toBe(false);
     expect(f.needsLabels({ family: 'stacked', labels: 0 })).toBe(false);
     expect(f.needsLabels({ family: 'stacked', labels: 1000 })).toBe(true);
+  });
+
+  it('the deep AE is the plain ae (one terms, inherited): same parameters and seed give the same terms', async () => {
+    expect(StackedAe.prototype.terms).toBe(Ae.prototype.terms);
+    const config = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [16], latent: 4 });
+    const options: TrainerOptions = { batchSize: 50, seed: 3, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } };
+    const terms = async (model: StackedAe | Ae): Promise<Record<string, number>> => {
+      const t = await Trainer.create(model, options);
+      try {
+        return await t.evaluate(subset(test, 100));
+      } finally {
+        await t.release();
+      }
+    };
+    const { pretrainEpochs: _p, denoise: _d, labels: _l, headEpochs: _h, numClasses: _n, ...body } = config;
+    expect(await terms(new StackedAe(config))).toEqual(await terms(new Ae(aeConfigSchema.parse({ ...body, family: 'ae' }))));
   });
 
   it("the layer AEs' parameters are exactly the deep AE's, by name and shape (tied or not)", () => {

@@ -30,10 +30,25 @@ export const vaeConfigSchema = z
     klWarmup: z.number().nonnegative({ error: (i) => `must be non-negative (got ${String(i.input)})` }).default(0),
     /** Weight initialiser: 'torch' = PyTorch's nn.Linear default. */
     init: z.enum(['torch', 'he', 'glorot']).default('torch'),
+    /**
+     * Apply the hidden activation to the input itself when there is no hidden layer. Only runs
+     * saved by earlier versions, which did so by mistake, set it (see `upgradeSavedVaeConfig`).
+     */
+    activateInput: z.boolean().default(false),
   })
   .strict();
 
 export type VaeConfig = Readonly<z.infer<typeof vaeConfigSchema>>;
+
+/**
+ * A vae (or cvae) config saved before `activateInput` existed, with no hidden layer, trained
+ * with the hidden activation applied to its input: it keeps that encoder, so it decodes as it
+ * trained. Later configs record the field (false) and are left as they are.
+ */
+export function upgradeSavedVaeConfig(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if ('activateInput' in raw) return { ...raw };
+  return { ...raw, activateInput: Array.isArray(raw['hidden']) && raw['hidden'].length === 0 };
+}
 
 /** The flags of `--model vae`. */
 export const vaeFlags: readonly FlagSpec[] = [

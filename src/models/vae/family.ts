@@ -1,6 +1,6 @@
 /** The `vae` family: the variational autoencoder. */
 import { defineFamily } from '../family.js';
-import { vaeConfigSchema, vaeFlags } from './config.js';
+import { upgradeSavedVaeConfig, vaeConfigSchema, vaeFlags } from './config.js';
 import { Vae } from './model.js';
 
 export const vaeFamily = defineFamily({
@@ -10,4 +10,5 @@ export const vaeFamily = defineFamily({
   flags: vaeFlags,
   create: (c) => new Vae(c),
   hasPrior: true,
+  upgradeSaved: upgradeSavedVaeConfig,
 });

@@ -48,7 +48,8 @@ export class Vae implements AutoencoderModel {
   encode(b: Builder, x: Value, y?: Value): Codes {
     const e = b.scope('enc');
     const input = y ? op.concat([this.flat(x), y], 1) : this.flat(x);
-    const h = activate(mlp(e, input, this.config.hidden, this.layerOpts()), this.config.activation as Activation);
+    // The last hidden layer is activated too; with no hidden layer (`--hidden none`) h is the input itself.
+    const h = this.config.activateInput && this.config.hidden.length === 0 ? activate(input, this.config.activation as Activation) : mlp(e, input, this.config.hidden, { ...this.layerOpts(), outputActivation: this.config.activation as Activation });
     const mu = dense(e.scope('mu'), h, this.config.latent, { init: this.config.init });
     const logVar = dense(e.scope('logvar'), h, this.config.latent, { init: this.config.init });
     return { z: mu, mu, logVar };
