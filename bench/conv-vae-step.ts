@@ -6,7 +6,7 @@
 // Parameters and Adam state are fed and returned like the Trainer's (outputs into fixed buffers).
 //   npx vite-node bench/conv-vae-step.ts -- [--threads 2] [--rounds 5] [--steps 10]
 import { parseArgs } from 'node:util';
-import { type ConvWeightGrad, weightGradIm2colBatched, weightGradIm2colGemm, weightGradTransposed } from '../src/autodiff/conv-weight-grad.js';
+import { type ConvWeightGrad, convWeightGrad, weightGradIm2colBatched, weightGradIm2colGemm, weightGradTransposed } from '../src/autodiff/conv-weight-grad.js';
 import { grad } from '../src/autodiff/grad.js';
 import { type RuleTable, type VjpRule, rules } from '../src/autodiff/rules.js';
 import { convRules } from '../src/autodiff/spatial-rules.js';
@@ -57,13 +57,14 @@ const reluVariants: Record<string, VjpRule> = {
   'dY·Sign(relu(x))': (n, g) => [op.mul(g, op.sign(n.outputs[0]!))],
 };
 const weightGrads: Record<string, ConvWeightGrad> = {
+  'convWeightGrad (default)': convWeightGrad,
   'im2col + batched MatMul': weightGradIm2colBatched,
   'im2col + Gemm': weightGradIm2colGemm,
   'transposed Conv': weightGradTransposed,
 };
 const variants: [string, RuleTable][] = [];
 for (const [wn, wg] of Object.entries(weightGrads)) variants.push([`${wn} | relu Where`, { ...rules, ...convRules(wg) }]);
-for (const [rn, rr] of Object.entries(reluVariants).slice(1)) variants.push([`im2col + batched MatMul | relu ${rn}`, { ...rules, ...convRules(weightGradIm2colBatched), Relu: rr }]);
+for (const [rn, rr] of Object.entries(reluVariants).slice(1)) variants.push([`convWeightGrad (default) | relu ${rn}`, { ...rules, Relu: rr }]);
 
 const rng = new Rng(0);
 const xData = rng.fillUniform(new Float32Array(B * 784));

@@ -4,7 +4,7 @@
  *   W̄[o,c,p,q] = Σ_{n,i,j} ȳ[n,o,i,j] · x_pad[n, c, i·sh + p·dh, j·sw + q·dw].
  * x [N, C, H, W], ȳ [N, O, OH, OW] → W̄ [O, C, KH, KW] (group = 1).
  *
- * Three formulations are kept so they can be measured against each other (bench/conv-grad.mjs);
+ * The formulations are kept so they can be measured against each other (bench/conv-grad.ts);
  * `convWeightGrad` is the one the Conv and ConvTranspose rules use. All of them emit only
  * differentiable ops, so second derivatives through a conv work.
  */
@@ -71,10 +71,41 @@ export const weightGradTransposed: ConvWeightGrad = (x, gy, win) => {
   return op.transpose(r, [1, 0, 2, 3]);
 };
 
+/** Pads of the im2col of ȳ in `weightGradIm2colOutput`: dh·(KH − 1) − pad per side (null if one is negative). */
+function outputSidePads(win: Window): [number, number, number, number] | null {
+  const reach = [0, 1].map((a) => win.dilations[a]! * (win.kernel[a]! - 1));
+  const pads = [0, 1, 2, 3].map((i) => reach[i % 2]! - win.pads[i]!);
+  return pads.every((p) => p >= 0) ? [pads[0]!, pads[1]!, pads[2]!, pads[3]!] : null;
+}
+
 /**
- * The formulation the gradient rules use: im2col + batched MatMul, measured fastest on the conv
- * VAE's layers (see bench/conv-grad.mjs); the transposed Conv when x has a symbolic channel
- * count (inside a second derivative of the transposed formulation), which im2col cannot size.
+ * For stride 1, im2col of ȳ instead of x: with p' = KH − 1 − p (and q' likewise),
+ *   W̄[o,c,p,q] = Σ_{n,a,b} x[n,c,a,b] · ȳ_pad[n, o, a + p'·dh, b + q'·dw],
+ * ȳ padded by dh·(KH − 1) − pad on each side. The expanded tensor has O·KH·KW channels instead of
+ * C·KH·KW, so this wins when O < C (the 32 → 1 output layer of an image decoder: 9 channels, not 288).
  */
-export const convWeightGrad: ConvWeightGrad = (x, gy, win) =>
-  typeof x.shape[1] === 'number' ? weightGradIm2colBatched(x, gy, win) : weightGradTransposed(x, gy, win);
+export const weightGradIm2colOutput: ConvWeightGrad = (x, gy, win) => {
+  const pads = outputSidePads(win);
+  if (!win.strides.every((s) => s === 1) || !pads) throw new ShapeError('weightGradIm2colOutput: needs stride 1 and pads within the kernel reach');
+  const [kh, kw] = win.kernel;
+  const o = staticDim(gy, 1, 'the output channel count');
+  const c = x.shape[1]!;
+  const hw = (x.shape[2] as number) * (x.shape[3] as number);
+  const cols = im2col(gy, { kernel: win.kernel, strides: [1, 1], pads, dilations: win.dilations }); // [N, O·KH·KW, H, W]
+  const prod = op.matmul(op.reshape(cols, [gy.shape[0]!, o * kh * kw, hw]), op.transpose(op.reshape(x, [x.shape[0]!, c, hw]), [0, 2, 1]));
+  const flipped = op.reshape(op.reduceSum(prod, [0]), [o, kh, kw, c]); // [o, p', q', c]
+  return op.transpose(op.flip(flipped, [1, 2]), [0, 3, 1, 2]);
+};
+
+/**
+ * The formulation the gradient rules use, measured on the conv VAE's layers (bench/conv-grad.ts):
+ * im2col + batched MatMul, expanding ȳ instead of x for stride-1 layers with fewer output than
+ * input channels; the transposed Conv when x has a symbolic channel count (inside a second
+ * derivative of the transposed formulation), which im2col cannot size.
+ */
+export const convWeightGrad: ConvWeightGrad = (x, gy, win) => {
+  if (typeof x.shape[1] !== 'number') return weightGradTransposed(x, gy, win);
+  const o = gy.shape[1];
+  if (typeof o === 'number' && o < x.shape[1] && win.strides.every((s) => s === 1) && outputSidePads(win)) return weightGradIm2colOutput(x, gy, win);
+  return weightGradIm2colBatched(x, gy, win);
+};

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph, type Value } from '../graph/graph.js';
 import * as sp from '../graph/spatial.js';
 import type { Window } from '../graph/spatial.js';
-import { weightGradIm2colBatched, weightGradIm2colGemm, weightGradTransposed } from './conv-weight-grad.js';
+import { weightGradIm2colBatched, weightGradIm2colGemm, weightGradIm2colOutput, weightGradTransposed } from './conv-weight-grad.js';
 import * as op from '../graph/ops.js';
 import { Rng } from '../nn/rng.js';
 import { Program, Tensor } from '../runtime/program.js';
@@ -99,6 +99,7 @@ describe('every spatial op gradient matches central finite differences', () => {
   const x = batched('x', [3, 7, 7]);
   const w = input('w', [4, 3, 3, 3]);
   const bias = input('b', [4]);
+  it('Conv 3 → 2 channels, stride 1, SAME (W̄ by im2col of ȳ)', () => expectGrad('Conv', [x, input('w2', [2, 3, 3, 3])], (xv, wv) => sp.conv(xv, wv, undefined, { padding: 'same' })));
   it('Conv, stride 1, valid, with bias', () => expectGrad('Conv', [x, w, bias], (xv, wv, bv) => sp.conv(xv, wv, bv)));
   it('Conv, stride 1, SAME, dilation [2, 1], pads [2, 1, 2, 1] (x̄ as a flipped-kernel Conv)', () =>
     expectGrad('Conv', [x, w], (xv, wv) => sp.conv(xv, wv, undefined, { dilations: [2, 1], padding: [2, 1, 2, 1] })));
@@ -133,16 +134,22 @@ describe('every spatial op gradient matches central finite differences', () => {
 });
 
 describe('spatial second order and weight-gradient formulations', () => {
-  it('second order through Conv: a contractive penalty ‖∂/∂x Σ σ(conv(x, W))‖² differentiates in x and W', async () => {
-    const x = batched('x', [2, 5, 5]);
-    const W = input('W', [3, 2, 3, 3]);
-    const { maxError, worst } = await gradCheck([x, W], (xv, Wv) => {
-      const s = op.reduceSum(op.sigmoid(sp.conv(xv, Wv, undefined, { strides: 2, padding: 1 })));
-      const [gx] = grad(s, [xv]);
-      return op.square(gx!);
+  for (const [what, wShape, strides] of [
+    ['stride 2', [3, 2, 3, 3], 2],
+    ['stride 1, fewer outputs than inputs', [1, 2, 3, 3], 1],
+  ] as const) {
+    it(`second order through Conv (${what}): a contractive penalty ‖∂/∂x Σ σ(conv(x, W))‖² differentiates in x and W`, async () => {
+      const x = batched('x', [2, 5, 5]);
+      const W = input('W', [...wShape]);
+      const { maxError, worst } = await gradCheck([x, W], (xv, Wv) => {
+        const s = op.reduceSum(op.sigmoid(sp.conv(xv, Wv, undefined, { strides, padding: 1 })));
+        const [gx] = grad(s, [xv]);
+        const [gW] = grad(s, [Wv]);
+        return op.add(op.reduceSum(op.square(gx!)), op.reduceSum(op.square(gW!)));
+      });
+      expect(maxError, worst).toBeLessThan(TOL);
     });
-    expect(maxError, worst).toBeLessThan(TOL);
-  });
+  }
 
   it('second order through ConvTranspose, AveragePool and Resize', async () => {
     const z = batched('z', [2, 3, 3]);
@@ -169,22 +176,26 @@ describe('spatial second order and weight-gradient formulations', () => {
     });
   }
 
-  it('the three weight-gradient formulations give the same W̄', async () => {
-    const g = new Graph();
-    const x = g.input('x', ['B', 3, 9, 9]);
-    const gy = g.input('gy', ['B', 5, 4, 4]);
-    const win: Window = { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0], dilations: [1, 1] };
-    const p = await Program.compile('wg', { a: weightGradIm2colBatched(x, gy, win), b: weightGradIm2colGemm(x, gy, win), c: weightGradTransposed(x, gy, win) }, { threads: 1 });
-    const r = new Rng(5);
-    const out = await p.run({ x: new Tensor('float32', r.fillNormal(new Float32Array(3 * 243)), [3, 3, 9, 9]), gy: new Tensor('float32', r.fillNormal(new Float32Array(3 * 80)), [3, 5, 4, 4]) });
-    const [a, b, c] = ['a', 'b', 'c'].map((k) => out[k]!.data as Float32Array);
-    expect(out['a']!.dims).toEqual([5, 3, 3, 3]);
-    for (let i = 0; i < a!.length; i++) {
-      expect(b![i]).toBeCloseTo(a![i]!, 4);
-      expect(c![i]).toBeCloseTo(a![i]!, 4);
-    }
-    await p.release();
-  });
+  for (const [what, win] of [
+    ['stride 2, pads [1, 1, 0, 0]', { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0], dilations: [1, 1] }],
+    ['stride 1, 3×2 kernel, dilation [1, 2], pads [1, 0, 2, 2]', { kernel: [3, 2], strides: [1, 1], pads: [1, 0, 2, 2], dilations: [1, 2] }],
+  ] as [string, Window][]) {
+    it(`the weight-gradient formulations give the same W̄ (${what})`, async () => {
+      const g = new Graph();
+      const x = g.input('x', ['B', 3, 9, 9]);
+      const [oh, ow] = [0, 1].map((a) => Math.floor((9 + win.pads[a]! + win.pads[a + 2]! - win.dilations[a]! * (win.kernel[a]! - 1) - 1) / win.strides[a]!) + 1);
+      const gy = g.input('gy', ['B', 2, oh!, ow!]);
+      const outputs: Record<string, Value> = { a: weightGradIm2colBatched(x, gy, win), b: weightGradIm2colGemm(x, gy, win), c: weightGradTransposed(x, gy, win) };
+      if (win.strides[0] === 1) outputs['d'] = weightGradIm2colOutput(x, gy, win);
+      const p = await Program.compile('wg', outputs, { threads: 1 });
+      const r = new Rng(5);
+      const out = await p.run({ x: new Tensor('float32', r.fillNormal(new Float32Array(3 * 243)), [3, 3, 9, 9]), gy: new Tensor('float32', r.fillNormal(new Float32Array(3 * 2 * oh! * ow!)), [3, 2, oh!, ow!]) });
+      expect(out['a']!.dims).toEqual([2, 3, ...win.kernel]);
+      const a = out['a']!.data as Float32Array;
+      for (const k of Object.keys(outputs).slice(1)) (out[k]!.data as Float32Array).forEach((v, i) => expect(v, k).toBeCloseTo(a[i]!, 4));
+      await p.release();
+    });
+  }
 });
 
 describe('autodiff structure', () => {
