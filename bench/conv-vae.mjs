@@ -28,9 +28,6 @@ const { values } = parseArgs({
   },
 });
 
-if (values.engine === 'latentkit') await latentkitEngine();
-else await interleave();
-
 /** One timed latentkit run: prints one JSON line like the PyTorch peer's. */
 async function latentkitEngine() {
   const { Trainer, loadFashionMnist, Rng } = await import('../dist/index.js');
@@ -121,3 +118,6 @@ async function interleave() {
   writeFileSync(`bench/out/conv-vae-${report.date.replace(/[:.]/g, '-')}.json`, JSON.stringify(report, null, 2));
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
+
+if (values.engine === 'latentkit') await latentkitEngine();
+else await interleave();

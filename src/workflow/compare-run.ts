@@ -68,8 +68,13 @@ export async function compareRun(opts: CompareRunOptions): Promise<CompareSummar
   // Every run's config first, so a mismatch is reported before any work.
   const runs = opts.dirs.map((dir) => ({ dir, model: loadRun(dir).model }));
   const first = runs[0]!;
-  const shape = first.model.inputShape.join('×');
-  const other = runs.find((r) => r.model.inputShape.join('×') !== shape);
+  // The same images, whether a model reads them flat ([784], dense families) or as [1, 28, 28] (conv families).
+  const kind = (shape: readonly number[]): string => {
+    const l = imageLayout(shape);
+    return l ? `${l.channels}×${l.height}×${l.width}` : shape.join('×');
+  };
+  const shape = kind(first.model.inputShape);
+  const other = runs.find((r) => kind(r.model.inputShape) !== shape);
   if (other) throw new UsageError(`${other.dir} models inputs of shape [${other.model.inputShape}], but ${first.dir} models [${first.model.inputShape}]; compare runs on the same kind of data`);
   const layout = imageLayout(first.model.inputShape);
   if (!layout) throw new UsageError(`compare: samples of shape [${first.model.inputShape}] are not images`);

@@ -34,12 +34,16 @@ const FAMILIES: Record<string, Record<string, unknown>> = {
   cvae: {},
   aae: {},
   'aae-conditional': { family: 'aae', conditional: true, prior: 'mog' },
+  'conv-ae': { conv: [8, 16], dense: [32] },
+  'conv-vae': { conv: [8, 16], dense: [32] },
+  'conv-cvae': { conv: [8, 16], dense: [32] },
+  vaegan: { conv: [8, 16], dense: [32] },
 };
 const dir = (name: string): string => join(tmp, name);
 
 beforeAll(async () => {
   for (const [name, extra] of Object.entries(FAMILIES)) {
-    await trainRun({ report: false, model: { family: name, latent: 3, hidden: [64], ...extra }, train: { epochs: 1, batchSize: 64 }, data: { spec: 'mnist', limit: 1000 }, out: dir(name), threads: 2 });
+    await trainRun({ report: false, model: { family: name, latent: 3, ...('conv' in extra ? {} : { hidden: [64] }), ...extra }, train: { epochs: 1, batchSize: 64 }, data: { spec: 'mnist', limit: 1000 }, out: dir(name), threads: 2 });
   }
 }, 300_000);
 
