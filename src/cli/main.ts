@@ -2,17 +2,42 @@
  * The `latentkit` command line. User mistakes end with one line on stderr and exit code 1;
  * anything else is a bug and keeps its stack trace.
  */
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { isUserError } from '../errors.js';
 import { targetOfTempPath } from '../persist/atomic.js';
-import { VERSION } from '../workflow/train-run.js';
-import { evalCommand } from './eval.js';
-import { attributeCommand, compareCommand, embedCommand, interpolateCommand, manifoldCommand, mapCommand, probeCommand, reportCommand, traverseCommand } from './latent-commands.js';
-import { exploreCommand } from './explore.js';
-import { exportCommand } from './export.js';
-import { sampleCommand } from './sample.js';
-import { trainCommand } from './train.js';
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/**
+ * Every subcommand, in the order of `--help`, with the import of its module. A run loads only
+ * the module of the subcommand it names (the training stack for `train`, the latent tools for
+ * `map`, …), which keeps the start-up of each command to what it uses; help, `--version` and
+ * unknown commands load all of them.
+ */
+const COMMANDS: readonly (readonly [string, () => Promise<Command>])[] = [
+  ['train', async () => (await import('./train.js')).trainCommand()],
+  ['eval', async () => (await import('./eval.js')).evalCommand()],
+  ['export', async () => (await import('./export.js')).exportCommand()],
+  ['sample', async () => (await import('./sample.js')).sampleCommand()],
+  ['embed', async () => (await import('./latent-commands.js')).embedCommand()],
+  ['map', async () => (await import('./latent-commands.js')).mapCommand()],
+  ['manifold', async () => (await import('./latent-commands.js')).manifoldCommand()],
+  ['interpolate', async () => (await import('./latent-commands.js')).interpolateCommand()],
+  ['traverse', async () => (await import('./latent-commands.js')).traverseCommand()],
+  ['attribute', async () => (await import('./latent-commands.js')).attributeCommand()],
+  ['probe', async () => (await import('./latent-commands.js')).probeCommand()],
+  ['report', async () => (await import('./latent-commands.js')).reportCommand()],
+  ['compare', async () => (await import('./latent-commands.js')).compareCommand()],
+  ['explore', async () => (await import('./explore.js')).exploreCommand()],
+];
+
+/** The subcommands to define for `argv` (node, script, command, …): the named one, or all. */
+async function commandsFor(argv: readonly string[]): Promise<Command[]> {
+  const named = COMMANDS.find(([name]) => name === argv[2]);
+  return Promise.all((named ? [named] : COMMANDS).map(([, load]) => load()));
+}
 
 /** Messages for the file-system errors a user's paths cause (a missing folder, a file where a folder should be, a full disk). */
 const FS_ERRORS: Readonly<Record<string, string>> = {
@@ -43,22 +68,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('latentkit')
     .description('autoencoders in TypeScript: train, explore and export')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .addCommand(trainCommand())
-    .addCommand(evalCommand())
-    .addCommand(exportCommand())
-    .addCommand(sampleCommand())
-    .addCommand(embedCommand())
-    .addCommand(mapCommand())
-    .addCommand(manifoldCommand())
-    .addCommand(interpolateCommand())
-    .addCommand(traverseCommand())
-    .addCommand(attributeCommand())
-    .addCommand(probeCommand())
-    .addCommand(reportCommand())
-    .addCommand(compareCommand())
-    .addCommand(exploreCommand());
+    .showHelpAfterError('(run with --help for usage)');
   try {
+    for (const cmd of await commandsFor(argv)) program.addCommand(cmd);
     await program.parseAsync([...argv]);
     return 0;
   } catch (e) {

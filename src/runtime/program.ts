@@ -16,6 +16,16 @@ export const Tensor = ort.Tensor;
 export interface RuntimeOptions {
   /** Intra-op threads; default all cores. */
   readonly threads?: number;
+  /**
+   * Let idle intra-op threads busy-wait for the next operator (ONNX Runtime's
+   * `session.intra_op.allow_spinning`); default false: they sleep until woken. A training
+   * step runs ~200 operators, and with spinning the helper threads burn a core between
+   * them. On a machine whose cores are shared (here: 2 cores, several processes), that
+   * spinning takes time slices from the thread doing the work: the reference VAE's
+   * `latentkit train` ran 1.85× faster without it at load 9–11, using 40% less CPU
+   * (bench/e2e.mjs; figures in BENCHMARKS.md).
+   */
+  readonly spin?: boolean;
 }
 
 export function defaultThreads(): number {
@@ -43,7 +53,7 @@ export class Program {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      extra: { session: { set_denormal_as_zero: '1' } },
+      extra: { session: { set_denormal_as_zero: '1', 'intra_op.allow_spinning': opts.spin ? '1' : '0' } },
     });
     return new Program(session, name, bytes);
   }

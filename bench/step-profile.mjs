@@ -1,0 +1,62 @@
+// Where the time of a training step of the reference MLP VAE goes, by ONNX Runtime's own
+// per-node profile: each compiled program gets `enableProfiling` (wrapped in this process
+// only), one epoch of Fashion-MNIST (or --limit rows) trains, and the node events of the
+// chained step program are summed by operator type and by part of the graph
+// (forward/backward Gemm and MatMul, the optimizer's elementwise update, the rest).
+// Also prints the per-call overhead: the program's wall time per call minus its node time.
+// Usage: node bench/step-profile.mjs [--dist DIR] [--limit 30720] [--optimizer adam|sgd]
+import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { dist: { type: 'string' }, limit: { type: 'string', default: '30720' }, optimizer: { type: 'string', default: 'adam' }, threads: { type: 'string', default: '2' } } });
+const dist = resolve(values.dist ?? new URL('../dist', import.meta.url).pathname);
+const { Trainer, Vae, vaeConfigSchema, loadFashionMnist } = await import(pathToFileURL(join(dist, 'index.js')).href);
+const ort = (await import('onnxruntime-node')).default;
+
+const dir = mkdtempSync(join(tmpdir(), 'lk-prof-'));
+const sessions = [];
+const create = ort.InferenceSession.create;
+ort.InferenceSession.create = async function (bytes, opts) {
+  const s = await create.call(this, bytes, { ...opts, enableProfiling: true, profileFilePrefix: join(dir, `p${sessions.length}`) });
+  sessions.push(s);
+  return s;
+};
+
+const split = loadFashionMnist();
+const n = Math.min(Number(values.limit), split.train.n);
+const train = { ...split.train, n, x: split.train.x.subarray(0, n * 784), sampleShape: [784] };
+const model = new Vae(vaeConfigSchema.parse({ inputShape: [784] }));
+const trainer = await Trainer.create(model, { batchSize: 128, seed: 0, threads: Number(values.threads), optimizer: { kind: values.optimizer, lr: 1e-3 } });
+const r = await trainer.trainEpoch(train, 1);
+process.stderr.write(`${r.samplesPerSec.toFixed(0)} samples/s over ${n} rows (${r.step} steps; wall ${(r.seconds * 1000 / r.step).toFixed(3)} ms/step)\n`);
+const files = [];
+for (const s of sessions) {
+  s.endProfiling();
+}
+await trainer.release();
+const { readdirSync } = await import('node:fs');
+for (const f of readdirSync(dir)) files.push(join(dir, f));
+// The chained program is the one with the most node events per run.
+let best;
+for (const f of files) {
+  const events = JSON.parse(readFileSync(f, 'utf8'));
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
+  const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
+  if (runs.length && (!best || nodes.length / runs.length > best.nodes.length / best.runs.length)) best = { f, runs, nodes };
+}
+rmSync(dir, { recursive: true, force: true });
+const { runs, nodes } = best;
+const steps = r.step - (r.step % 8); // steps done by the chain (8 per call)
+const runUs = runs.reduce((a, e) => a + e.dur, 0);
+const nodeUs = nodes.reduce((a, e) => a + e.dur, 0);
+const byType = new Map();
+for (const e of nodes) {
+  const t = e.args?.op_name ?? '?';
+  const part = /Gemm|MatMul/.test(t) ? 'Gemm/MatMul' : /optim|next:/.test(e.name) ? 'optimizer' : 'other';
+  for (const key of [`type ${t}`, `part ${part}`]) byType.set(key, (byType.get(key) ?? 0) + e.dur);
+}
+process.stderr.write(`chained program: ${runs.length} calls, ${(runUs / 1000 / steps).toFixed(3)} ms/step in model_run, ${(nodeUs / 1000 / steps).toFixed(3)} ms/step in kernels (${nodes.length / runs.length} kernels per call)\n`);
+for (const [k, us] of [...byType.entries()].sort((a, b) => b[1] - a[1])) process.stderr.write(`${k.padEnd(40)}${(us / 1000 / steps).toFixed(3).padStart(9)} ms/step ${((100 * us) / nodeUs).toFixed(1).padStart(6)}%\n`);
