@@ -22,7 +22,7 @@ import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveChe
 import { constantLr, cosineLr, DivergedError, type EpochResult, type MidEpochCheckpoints, type StepEvent, type TermValues, Trainer, type TrainerOptions, type TrainerProgress } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { writeRunPictures } from './run-pictures.js';
-import { readMetrics, REPORT_FILE, reportRun } from './report-run.js';
+import type { readMetrics as ReadMetrics } from './report-run.js';
 import { acquireRunLock, checkRunNotLocked, type RunLock } from './run-lock.js';
 import { checkTrainingMemory } from './training-memory-check.js';
 import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, trainSettingsSchema, truncateMetrics, writeRunConfig } from './run-dir.js';
@@ -181,7 +181,7 @@ function divergedWithAdvice(err: DivergedError, lastSaved: TrainerProgress | und
  * The train and test terms metrics.jsonl logged for `epoch` (empty when the line is missing,
  * e.g. the log was edited by hand; a checkpoint is only ever written after its line).
  */
-function loggedEpoch(dir: string, epoch: number): { train: TermValues; test: TermValues } {
+function loggedEpoch(readMetrics: typeof ReadMetrics, dir: string, epoch: number): { train: TermValues; test: TermValues } {
   const numbers = (terms: Record<string, number | null>): TermValues => Object.fromEntries(Object.entries(terms).filter((e): e is [string, number] => typeof e[1] === 'number'));
   const line = readMetrics(dir).filter((m) => m.epoch === epoch).at(-1);
   return { train: line ? numbers(line.train) : {}, test: line ? numbers(line.test) : {} };
@@ -326,14 +326,16 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       const params = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
       Object.assign(extra, await procedure.afterTraining(modelConfig, { ...procedureContext, params }));
     }
+    // report-run.ts (probes, maps, the page) is loaded only when used: about a quarter of `train`'s start-up imports.
+    // A resumed finished run trained no epoch here: its last epoch's terms come from metrics.jsonl.
+    const terms = last ?? loggedEpoch((await import('./report-run.js')).readMetrics, out, trainer.progress.epoch);
     summary = {
       model: model.family,
       epochs: trainer.progress.epoch,
       steps: trainer.progress.step,
       samples_per_sec: trainSeconds > 0 ? trainSamples / trainSeconds : 0,
-      // A resumed finished run trained no epoch here: its last epoch's terms come from metrics.jsonl.
-      train: last?.train ?? loggedEpoch(out, trainer.progress.epoch).train,
-      test: { ...(last?.test ?? loggedEpoch(out, trainer.progress.epoch).test), ...extra },
+      train: terms.train,
+      test: { ...terms.test, ...extra },
       out,
     };
   } catch (e) {
@@ -345,6 +347,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   }
   try {
     if (opts.report !== false) {
+      const { REPORT_FILE, reportRun } = await import('./report-run.js');
       opts.onNote?.(`writing ${join(out, REPORT_FILE)} (probes, latent map, pictures)`);
       await reportRun({ dir: out, ...(opts.threads !== undefined && { threads: opts.threads }) });
     }
