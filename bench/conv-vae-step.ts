@@ -52,8 +52,8 @@ function buildStep(table: RuleTable): { outputs: Record<string, Value>; params: 
 }
 
 const reluVariants: Record<string, VjpRule> = {
-  'Where(Greater(h,0), dY, 0)': rules['Relu']!,
-  'dY·Cast(Greater(x,0))': (n, g) => [op.mul(g, op.cast(op.greater(n.inputs[0]!, 0), 'float32'))],
+  'dY·Cast(Greater(x,0))': rules['Relu']!,
+  'Where(Greater(x,0), dY, 0)': (n, g) => [op.where(op.greater(n.inputs[0]!, 0), g, 0)],
   'dY·Sign(relu(x))': (n, g) => [op.mul(g, op.sign(n.outputs[0]!))],
 };
 const weightGrads: Record<string, ConvWeightGrad> = {
@@ -62,8 +62,9 @@ const weightGrads: Record<string, ConvWeightGrad> = {
   'im2col + Gemm': weightGradIm2colGemm,
   'transposed Conv': weightGradTransposed,
 };
+// The default rules first, then one change at a time.
 const variants: [string, RuleTable][] = [];
-for (const [wn, wg] of Object.entries(weightGrads)) variants.push([`${wn} | relu Where`, { ...rules, ...convRules(wg) }]);
+for (const [wn, wg] of Object.entries(weightGrads)) variants.push([`${wn} | relu dY·Cast(Greater(x,0))`, { ...rules, ...convRules(wg) }]);
 for (const [rn, rr] of Object.entries(reluVariants).slice(1)) variants.push([`convWeightGrad (default) | relu ${rn}`, { ...rules, Relu: rr }]);
 
 const rng = new Rng(0);
