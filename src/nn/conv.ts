@@ -265,7 +265,8 @@ export function planConvStack(input: readonly number[], spec: ConvStackSpec): Co
     }
     if (spec.stride > h || spec.stride > w) {
       const fit = maxLayers(chw[1], chw[2], spec);
-      throw new UsageError(`${layer}: stride ${spec.stride} is larger than its ${h}×${w} input, leaving no room for a second output position (image ${chw.join('×')}, channels ${list}); use at most ${fit} layers or a smaller stride`);
+      const fix = i === 0 || fit === 0 ? `use a stride of at most ${Math.min(h, w)}` : `use at most ${fit} layers (--conv with ${fit} channel counts) or a smaller stride`;
+      throw new UsageError(`${layer}: stride ${spec.stride} is larger than its ${h}×${w} input, leaving no room for a second output position (image ${chw.join('×')}, channels ${list}); ${fix}`);
     }
     const [pt, pb] = spec.padding === 'valid' ? [0, 0] : samePads(h, spec.kernel, spec.stride);
     const [pl, pr] = spec.padding === 'valid' ? [0, 0] : samePads(w, spec.kernel, spec.stride);
