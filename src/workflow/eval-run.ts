@@ -15,6 +15,7 @@ import { buildEvalGraph } from '../train/programs.js';
 import { loadRun, openCodec } from './load-run.js';
 import { probeCodes, readProbe, type ProbeResult, writeProbe } from './probe-run.js';
 import { loadRunData } from './run-data.js';
+import { checkSamplesFit } from './sample-fit.js';
 
 export interface EvalRunOptions extends RuntimeOptions {
   readonly dir: string;
@@ -57,6 +58,7 @@ export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
   const split = loadRunData(opts.dir, { ...settings, spec, ...(dataDir !== undefined && { dataDir }) });
   const { test } = split;
   const { model } = run;
+  checkSamplesFit(model, test, 'eval', spec);
   if (opts.iw !== undefined && !isImportanceWeighted(model)) throw new UsageError(`--iw: model ${model.family} has no importance weights (only VAEs do)`);
   const seed = opts.seed ?? 0;
   const evalGraph = buildEvalGraph(model);
