@@ -49,14 +49,14 @@ describe('model flags from the family folders', () => {
   });
 
   it('a flag the chosen family does not take is one line naming it', () => {
-    expect(() => modelConfigFromFlags(getFamily('ae'), { rho: 0.1 }, all())).toThrow(new UsageError('--rho does not apply to --model ae'));
-    expect(() => modelConfigFromFlags(getFamily('vae'), { rho: 0.1, tied: true }, all())).toThrow(new UsageError('--tied, --rho do not apply to --model vae'));
+    expect(() => modelConfigFromFlags(getFamily('ae'), { rho: 0.1 }, all())).toThrow(new UsageError('--rho does not apply to --model ae (it is a flag of --model sparse, conv-ae)'));
+    expect(() => modelConfigFromFlags(getFamily('vae'), { rho: 0.1, tied: true }, all())).toThrow(new UsageError('--tied, --rho do not apply to --model vae (they are flags of --model sparse)'));
   });
 
   it('--help shows a shared flag once and names the families of the others', () => {
     const help = addModelFlags(new Command('train'), MODEL_FAMILIES).helpInformation().replace(/\s+/g, ' ');
     expect(help.match(/--lambda <x>/g)).toHaveLength(1);
-    expect(help).toContain('--lambda <x> sparse/contractive AE: penalty weight λ [--model sparse, cae] ');
+    expect(help).toContain('--lambda <x> sparse/contractive AE: penalty weight λ [--model sparse, cae');
     expect(help).toContain('--latent <n> latent (code) dimensions --hidden');
   });
 });
@@ -71,7 +71,7 @@ describe('latentkit train with a flag of another family', () => {
 
   it('fails in one line before any work, writing nothing', async () => {
     const r = await latentkit(['train', '--model', 'ae', '--rho', '0.1', '--out', 'run', '--quiet'], tmp);
-    expect(expectUserError(r, '--rho')).toBe('latentkit: error: --rho does not apply to --model ae');
+    expect(expectUserError(r, '--rho')).toBe('latentkit: error: --rho does not apply to --model ae (it is a flag of --model sparse, conv-ae)');
     expect(readdirSync(tmp)).toEqual([]);
   });
 });

@@ -76,14 +76,19 @@ const nameOf = (flag: string): string => flag.split(' ')[0]!;
  */
 export function modelConfigFromFlags(family: ModelFamily, opts: Readonly<Record<string, unknown>>, all: Iterable<ModelFamily>): { family: string } & Record<string, unknown> {
   const raw: { family: string } & Record<string, unknown> = { family: family.name };
-  const foreign: string[] = [];
+  const foreign: ModelFlag[] = [];
   for (const f of collectModelFlags(all)) {
     const v = opts[attributeOf(f.flag)];
     if (v === undefined) continue;
     if (f.families.includes(family.name)) raw[f.key] = v;
-    else foreign.push(nameOf(f.flag));
+    else foreign.push(f);
   }
-  if (foreign.length > 0) throw new UsageError(`${foreign.join(', ')} ${foreign.length === 1 ? 'does' : 'do'} not apply to --model ${family.name}`);
+  if (foreign.length > 0) {
+    // The fix: the families that take every one of them, e.g. --conv → conv-ae, conv-vae, conv-cvae, vaegan.
+    const takers = foreign[0]!.families.filter((name) => foreign.every((f) => f.families.includes(name)));
+    const hint = takers.length > 0 ? ` (${foreign.length === 1 ? 'it is a flag' : 'they are flags'} of --model ${takers.join(', ')})` : '';
+    throw new UsageError(`${foreign.map((f) => nameOf(f.flag)).join(', ')} ${foreign.length === 1 ? 'does' : 'do'} not apply to --model ${family.name}${hint}`);
+  }
   return raw;
 }
 
