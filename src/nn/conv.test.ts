@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grad } from '../autodiff/grad.js';
+import { type GradCheckInput, gradCheck } from '../autodiff/gradcheck.js';
 import type { Dataset } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import { Graph, type Value } from '../graph/graph.js';
@@ -162,6 +163,23 @@ describe('batch norm and dropout', () => {
     expect((oe['y']!.data as Float32Array)[0]).toBeCloseTo(2 * (2 / Math.sqrt(4 + 1e-5)) + 0.5, 5);
     expect((oe['y']!.data as Float32Array)[1]).toBeCloseTo(6 / Math.sqrt(9 + 1e-5), 5);
     await pe.release();
+  });
+
+  it('the train-mode batchNorm gradient (batch statistics over a symbolic batch) matches finite differences in x, γ and β', async () => {
+    const r = new Rng(6);
+    const x: GradCheckInput = { name: 'x', shape: ['B', 2, 3, 3], runShape: [3, 2, 3, 3], values: r.fillNormal(new Float32Array(54)) };
+    const gamma: GradCheckInput = { name: 'gamma', shape: [2], runShape: [2], values: Float32Array.of(0.7, -1.3) };
+    const beta: GradCheckInput = { name: 'beta', shape: [2], runShape: [2], values: Float32Array.of(0.2, 0.5) };
+    const { maxError, worst } = await gradCheck([x, gamma, beta], (xv, gv, bv) => {
+      const g = xv.graph;
+      const states = new Map([
+        ['bn.running_mean', g.constant(new Float32Array(2), [2])],
+        ['bn.running_var', g.constant(Float32Array.of(1, 1), [2])],
+      ]);
+      const b = Builder.forStep(g, { suffix: '', params: new Map([['bn.gamma', gv], ['bn.beta', bv]]), states });
+      return op.tanh(batchNorm(b.scope('bn'), xv));
+    });
+    expect(maxError, worst).toBeLessThan(1e-3);
   });
 
   it('dropout is a seeded noise input in training (mask 0 or 1/keep, mean ≈ 1) and the identity in eval graphs', () => {
