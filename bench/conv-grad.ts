@@ -3,11 +3,11 @@
 // 28×28×1 → conv 32 k3 s2 → 14×14 → conv 64 k3 s2 → 7×7, decoder transposed convs back).
 // Each candidate is its own ONNX Runtime program fed random x and ȳ; rounds interleave the
 // candidates and the median time per call is printed.
-//   npx vite-node bench/conv-grad.ts -- [--threads 2] [--rounds 7] [--calls 20] [--only weights|relu]
+//   npx vite-node bench/conv-grad.ts -- [--threads 2] [--rounds 7] [--calls 20] [--only weights|relu|im2col]
 import { parseArgs } from 'node:util';
 import { Graph, type Value } from '../src/graph/graph.js';
 import * as op from '../src/graph/ops.js';
-import type { Window } from '../src/graph/spatial.js';
+import { conv, type Window } from '../src/graph/spatial.js';
 import { type ConvWeightGrad, convWeightGrad, weightGradIm2colBatched, weightGradIm2colGemm, weightGradIm2colOutput, weightGradTransposed } from '../src/autodiff/conv-weight-grad.js';
 import { Rng } from '../src/nn/rng.js';
 import { Program, Tensor } from '../src/runtime/program.js';
@@ -64,7 +64,7 @@ async function compile(label: string, build: (g: Graph) => { outputs: Record<str
 }
 
 const cases: Case[] = [];
-for (const [fname, f] of Object.entries(values.only === 'relu' ? {} : formulations)) {
+for (const [fname, f] of Object.entries(values.only === 'relu' || values.only === 'im2col' ? {} : formulations)) {
   const usable = layers.filter((l) => f !== weightGradIm2colOutput || l.win.strides[0] === 1);
   for (const l of usable) {
     cases.push(
@@ -100,7 +100,7 @@ const reluBackward: Record<string, (h: Value, g: Value) => Value> = {
   'dY·Cast(Greater(h,0))': (h, g) => op.mul(g, op.cast(op.greater(h, 0), 'float32')),
   'dY·Sign(h)': (h, g) => op.mul(g, op.sign(h)),
 };
-for (const [rname, f] of Object.entries(values.only === 'weights' ? {} : reluBackward)) {
+for (const [rname, f] of Object.entries(values.only === 'weights' || values.only === 'im2col' ? {} : reluBackward)) {
   for (const [sname, shape] of Object.entries(reluShapes)) {
     cases.push(
       await compile(`relu backward ${rname} | ${sname}`, (g) => {
@@ -108,6 +108,46 @@ for (const [rname, f] of Object.entries(values.only === 'weights' ? {} : reluBac
         const gy = g.input('gy', ['B', ...shape]);
         // Only a scalar leaves the program, so the output copy to JS does not swamp the kernels.
         return { outputs: { s: op.reduceSum(f(op.relu(a), gy)) }, feeds: { a: tensor([B, ...shape]), gy: tensor([B, ...shape]) } };
+      }),
+    );
+  }
+}
+
+// The im2col step alone: the grouped Conv with a one-hot kernel (what the rules use) against
+// Pad + nine strided Slices + Concat (the issue's third formulation), 3×3 kernels.
+function im2colBySlices(x: Value, pads: readonly number[], stride: number, oh: number, ow: number): Value {
+  const g = x.graph;
+  const c = x.shape[1] as number;
+  const xp = op.pad(x, [0, 0, pads[0]!, pads[1]!], [0, 0, pads[2]!, pads[3]!]);
+  const parts: Value[] = [];
+  for (let p = 0; p < 3; p++) {
+    for (let q = 0; q < 3; q++) {
+      const ends = [p + stride * (oh - 1) + 1, q + stride * (ow - 1) + 1];
+      const tap = g.addNode('Slice', [xp, g.ints([p, q]), g.ints(ends), g.ints([2, 3]), g.ints([stride, stride])], {}, [{ shape: [x.shape[0]!, c, oh, ow], dtype: 'float32' }])[0]!;
+      parts.push(op.reshape(tap, [x.shape[0]!, c, 1, oh * ow]));
+    }
+  }
+  return op.concat(parts, 2);
+}
+function im2colByConv(x: Value, pads: readonly number[], stride: number): Value {
+  const c = x.shape[1] as number;
+  const k = new Float32Array(c * 81);
+  for (let ch = 0; ch < c; ch++) for (let t = 0; t < 9; t++) k[(ch * 9 + t) * 9 + t] = 1;
+  return conv(x, x.graph.constant(k, [c * 9, 1, 3, 3]), undefined, { strides: stride, padding: [pads[0]!, pads[1]!, pads[2]!, pads[3]!], group: c });
+}
+const im2colCases: [string, readonly number[], Window][] = [
+  ['x [128,32,28,28] s2', [32, 28, 28], s2],
+  ['x [128,32,14,14] s2', [32, 14, 14], s2],
+  ['x [128,32,28,28] s1', [32, 28, 28], s1],
+];
+for (const [kind, f] of Object.entries(values.only === 'im2col' ? { 'grouped Conv, one-hot kernel': 'conv', 'Pad + 9 strided Slices + Concat': 'slices' } : {})) {
+  for (const [name, shape, win] of im2colCases) {
+    cases.push(
+      await compile(`im2col by ${kind} | ${name}`, (g) => {
+        const x = g.input('x', ['B', ...shape]);
+        const [oh, ow] = [0, 1].map((a) => Math.floor((shape[a + 1]! + win.pads[a]! + win.pads[a + 2]! - 3) / win.strides[a]!) + 1);
+        const cols = f === 'conv' ? im2colByConv(x, win.pads, win.strides[0]) : im2colBySlices(x, win.pads, win.strides[0], oh!, ow!);
+        return { outputs: { s: op.reduceSum(cols) }, feeds: { x: tensor([B, ...shape]) } };
       }),
     );
   }
