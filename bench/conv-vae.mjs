@@ -6,7 +6,9 @@
 //   pytorch      — Debian python3-torch, OMP_WAIT_POLICY=PASSIVE, OpenBLAS picking its own kernels
 //   pytorch-skx  — the same with OPENBLAS_CORETYPE=SkylakeX, on AVX-512 machines only (PyTorch at its best there)
 // Engines run as separate processes, interleaved round by round so machine noise hits all alike;
-// each figure is the median over rounds, with every round's value listed to show the noise.
+// each figure is the median over rounds, with every round's value listed to show the noise. Samples per
+// CPU-second (user + system time of the whole process, every thread) are also reported: on a shared
+// machine they depend far less on what else runs than wall-clock figures do.
 // Needs dist/ (npx tsc -p tsconfig.json). Prints a table (stderr) and one JSON object (stdout).
 // Usage: node bench/conv-vae.mjs [--rounds 5] [--threads 2] [--epochs 1] [--limit 4096] [--data fashion-mnist|random] [--skip pytorch]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -55,12 +57,15 @@ async function latentkitEngine() {
   let seconds = 0;
   let last;
   const epochs = Number(values.epochs);
+  const cpu0 = process.cpuUsage();
   for (let e = 0; e < epochs; e++) {
     last = await trainer.trainEpoch(train, epochs);
     seconds += last.seconds;
   }
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   await trainer.release();
-  process.stdout.write(`${JSON.stringify({ engine: 'latentkit', threads: Number(values.threads), batch_size: batchSize, train_samples: train.n, epochs, samples_per_sec: (train.n * epochs) / seconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024, train: last.train })}\n`);
+  process.stdout.write(`${JSON.stringify({ engine: 'latentkit', threads: Number(values.threads), batch_size: batchSize, train_samples: train.n, epochs, samples_per_sec: (train.n * epochs) / seconds, samples_per_cpu_sec: (train.n * epochs) / cpuSeconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024, train: last.train })}\n`);
 }
 
 function engines() {
@@ -98,20 +103,22 @@ async function interleave() {
   const summary = {};
   for (const [name, rs] of Object.entries(runs)) {
     const sps = rs.map((r) => r.samples_per_sec);
-    summary[name] = { samples_per_sec: median(sps), min: Math.min(...sps), max: Math.max(...sps), peak_rss_mb: Math.max(...rs.map((r) => r.peak_rss_mb)), runs: sps.map(Math.round) };
+    const spc = rs.map((r) => r.samples_per_cpu_sec);
+    summary[name] = { samples_per_sec: median(sps), min: Math.min(...sps), max: Math.max(...sps), samples_per_cpu_sec: median(spc), peak_rss_mb: Math.max(...rs.map((r) => r.peak_rss_mb)), runs: sps.map(Math.round) };
   }
   // Per-round ratios too: each round's engines ran back to back, so their ratio is less noisy than the ratio of medians.
   const lk = runs.latentkit?.map((r) => r.samples_per_sec);
   for (const [name, s] of Object.entries(summary)) {
     s.latentkit_ratio = lk ? summary.latentkit.samples_per_sec / s.samples_per_sec : null;
+    s.latentkit_cpu_ratio = lk ? summary.latentkit.samples_per_cpu_sec / s.samples_per_cpu_sec : null;
     s.latentkit_ratio_per_round = lk ? runs[name].map((r, i) => Number((lk[i] / r.samples_per_sec).toFixed(2))) : null;
   }
   const machine = { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, loadavg: os.loadavg().map((l) => Number(l.toFixed(2))), node: process.version, threads: Number(values.threads) };
   const report = { date: new Date().toISOString(), machine, batch_size: 128, data: values.data, limit: Number(values.limit), epochs: Number(values.epochs), rounds, results: summary };
   let table = `\nconv VAE (Keras example layers, latent ${values.latent}), batch 128, ${values.threads} threads, ${values.data} ${values.limit} samples × ${values.epochs} epoch(s), median of ${rounds} rounds (${machine.model}, load ${machine.loadavg.join(' ')})\n`;
-  table += `${'engine'.padEnd(13)}${'samples/s'.padStart(10)}${'min–max'.padStart(13)}${'peak RSS MB'.padStart(13)}${'latentkit ×'.padStart(13)}  per round\n`;
+  table += `${'engine'.padEnd(13)}${'samples/s'.padStart(10)}${'min–max'.padStart(13)}${'per CPU-s'.padStart(11)}${'peak RSS MB'.padStart(13)}${'latentkit ×'.padStart(13)}${'× per CPU-s'.padStart(13)}  wall ratio per round\n`;
   for (const [name, s] of Object.entries(summary)) {
-    table += `${name.padEnd(13)}${String(Math.round(s.samples_per_sec)).padStart(10)}${`${Math.round(s.min)}–${Math.round(s.max)}`.padStart(13)}${String(Math.round(s.peak_rss_mb)).padStart(13)}${(s.latentkit_ratio ?? 0).toFixed(2).padStart(13)}  ${(s.latentkit_ratio_per_round ?? []).join(' ')}\n`;
+    table += `${name.padEnd(13)}${String(Math.round(s.samples_per_sec)).padStart(10)}${`${Math.round(s.min)}–${Math.round(s.max)}`.padStart(13)}${String(Math.round(s.samples_per_cpu_sec)).padStart(11)}${String(Math.round(s.peak_rss_mb)).padStart(13)}${(s.latentkit_ratio ?? 0).toFixed(2).padStart(13)}${(s.latentkit_cpu_ratio ?? 0).toFixed(2).padStart(13)}  ${(s.latentkit_ratio_per_round ?? []).join(' ')}\n`;
   }
   process.stderr.write(table);
   mkdirSync('bench/out', { recursive: true });
