@@ -165,6 +165,23 @@ describe('batch norm and dropout', () => {
     await pe.release();
   });
 
+  it('convStack/deconvStack with batchNorm: running statistics per layer as model state, updated in training, read in eval graphs', () => {
+    const plan = planConvStack([1, 8, 8], { channels: [4, 8], kernel: 3, stride: 2 });
+    const build = (mode: 'train' | 'eval'): Builder => {
+      const g = new Graph();
+      const b = new Builder(g, mode);
+      deconvStack(b.scope('dec'), convStack(b.scope('enc'), g.input('x', ['B', 1, 8, 8]), plan, { batchNorm: true }), plan, { batchNorm: true });
+      return b;
+    };
+    const train = build('train');
+    expect([...train.states.keys()]).toEqual(['enc.0.bn.running_mean', 'enc.0.bn.running_var', 'enc.1.bn.running_mean', 'enc.1.bn.running_var', 'dec.0.bn.running_mean', 'dec.0.bn.running_var', 'dec.1.bn.running_mean', 'dec.1.bn.running_var']);
+    expect([...train.states.values()].every((s) => s.next !== undefined)).toBe(true);
+    expect(train.paramValues().map((p) => p.spec.name)).toContain('enc.1.bn.gamma');
+    const evalB = build('eval');
+    expect([...evalB.states.values()].every((s) => s.next === undefined)).toBe(true);
+    expect(evalB.graph.nodes.filter((n) => n.op === 'BatchNormalization')).toHaveLength(4);
+  });
+
   it('the train-mode batchNorm gradient (batch statistics over a symbolic batch) matches finite differences in x, γ and β', async () => {
     const r = new Rng(6);
     const x: GradCheckInput = { name: 'x', shape: ['B', 2, 3, 3], runShape: [3, 2, 3, 3], values: r.fillNormal(new Float32Array(54)) };
