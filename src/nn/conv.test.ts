@@ -9,7 +9,7 @@ import type { Batch, Terms, TrainableModel } from '../models/types.js';
 import { Program, Tensor } from '../runtime/program.js';
 import { Trainer } from '../train/trainer.js';
 import { Builder, fillNoise } from './builder.js';
-import { type ChwShape, type ConvStackSpec, type DecoderUpsampling, batchNorm, convStack, deconvStack, dropout, flatten, planConvStack, unflatten } from './conv.js';
+import { type ChwShape, type ConvStackSpec, type DecoderUpsampling, batchNorm, conv2d, convStack, deconvStack, dropout, flatten, maxPool2d, planConvStack, unflatten } from './conv.js';
 import { dense } from './layers.js';
 import { Rng } from './rng.js';
 
@@ -99,6 +99,15 @@ describe('conv stacks that cannot fit the image fail in one line naming the laye
     expect(message(() => planConvStack([1, 28, 28], { channels: [8, 16, 32, 64, 128], kernel: 3, stride: 2 }))).toBe(
       'conv layer 5 of 5 (64→128 channels): kernel 3×3 is larger than its 2×2 input (image 1×28×28, channels 8,16,32,64,128); use at most 4 layers (--conv with 4 channel counts) or a smaller kernel',
     );
+  });
+
+  it('single layers name their scope: a conv2d or pooling kernel larger than its input', () => {
+    const g = new Graph();
+    const x = g.input('x', ['B', 2, 3, 4]);
+    expect(message(() => conv2d(new Builder(g, 'train').scope('enc').scope('0'), x, 8, { kernel: 5 }))).toBe(
+      'conv2d enc.0: kernel 5×5 is larger than its 3×4 input; use a kernel of at most 3×4 or fewer strided layers before it',
+    );
+    expect(message(() => maxPool2d(x, { kernel: [2, 5] }))).toBe('maxPool2d: kernel 2×5 is larger than its 3×4 input; use a kernel of at most 3×4 or fewer strided layers before it');
   });
 
   it('bad numbers and non-image samples', () => {
