@@ -1,7 +1,8 @@
 /**
  * Vector-Jacobian rules of the spatial ops (see graph/spatial.ts). Every rule emits only ops
  * that have rules themselves (Conv ↔ ConvTranspose, MatMul, ReduceSum, Reshape, Transpose,
- * GatherElements ↔ ScatterElements, elementwise ops), so second derivatives work.
+ * Slice (flip), Resize, Where, GatherElements ↔ ScatterElements, elementwise ops), so second
+ * derivatives work.
  *
  *  - Conv:          x̄ = ConvTranspose(ȳ, W) (same window, output padding to x's size), or for
  *                   stride 1 the Conv of ȳ with the flipped, channel-swapped kernel;
