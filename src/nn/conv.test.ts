@@ -191,6 +191,21 @@ describe('batch norm and dropout', () => {
     expect(evalB.graph.nodes.filter((n) => n.op === 'BatchNormalization')).toHaveLength(4);
   });
 
+  it('model state is declared once per name, apart from parameters, and updated at most once per step', () => {
+    const g = new Graph();
+    const b = new Builder(g, 'train');
+    const s = b.state('s', [2], (_r, shape) => new Float32Array(shape[0]!));
+    expect(b.state('s', [2], (_r, shape) => new Float32Array(shape[0]!))).toBe(s);
+    expect(() => b.state('s', [3], (_r, shape) => new Float32Array(shape[0]!))).toThrow('state s: re-declared as [3], was [2]');
+    b.param('p', [2], (_r, shape) => new Float32Array(shape[0]!));
+    expect(() => b.state('p', [2], (_r, shape) => new Float32Array(shape[0]!))).toThrow('state p: a parameter has this name');
+    expect(() => b.param('s', [2], (_r, shape) => new Float32Array(shape[0]!))).toThrow('param s: a model state has this name');
+    expect(() => b.updateState('t', s)).toThrow('state t: updated before it was declared');
+    b.updateState('s', op.mul(s, 2));
+    expect(() => b.updateState('s', s)).toThrow('state s: updated twice in one step');
+    expect(b.paramValues().map((p) => p.spec.name)).toEqual(['p']);
+  });
+
   it('the train-mode batchNorm gradient (batch statistics over a symbolic batch) matches finite differences in x, γ and β', async () => {
     const r = new Rng(6);
     const x: GradCheckInput = { name: 'x', shape: ['B', 2, 3, 3], runShape: [3, 2, 3, 3], values: r.fillNormal(new Float32Array(54)) };
