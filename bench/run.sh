@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need=()
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch libopenblas0-pthread)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -16,6 +17,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 npx tsc -p tsconfig.json
 node bench/vae.mjs "$@"
+# What a user waits for: `latentkit train` against the PyTorch peer as whole processes, 3 epochs of Fashion-MNIST.
+node bench/e2e.mjs
 # The latent toolkit: embed, report, probe, map; projections; data loading (issue 6 targets).
 node bench/latent-speed.mjs
 node bench/projection.mjs
