@@ -9,10 +9,12 @@
 import type { Node, Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { ShapeError } from '../graph/shape.js';
+import type { RuleTable, VjpRule } from './rule-types.js';
 import { spatialRules } from './spatial-rules.js';
 import { unbroadcast } from './unbroadcast.js';
 
-export type VjpRule = (node: Node, gy: Value, needs: readonly boolean[]) => (Value | null)[];
+export type { RuleTable, VjpRule } from './rule-types.js';
+
 
 const inp = (n: Node, i: number): Value => n.inputs[i]!;
 const out = (n: Node): Value => n.outputs[0]!;
@@ -174,8 +176,6 @@ export const rules: Readonly<Record<string, VjpRule>> = {
   And: none,
   ...spatialRules,
 };
-
-export type RuleTable = Readonly<Record<string, VjpRule>>;
 
 /** The rule of `node`'s op in `table` (default: `rules`). */
 export function ruleFor(node: Node, table: RuleTable = rules): VjpRule {

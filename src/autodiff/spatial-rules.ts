@@ -20,7 +20,7 @@ import * as op from '../graph/ops.js';
 import { ShapeError, transposedOutSize } from '../graph/shape.js';
 import * as sp from '../graph/spatial.js';
 import { type ConvWeightGrad, convWeightGrad } from './conv-weight-grad.js';
-import type { VjpRule } from './rules.js';
+import type { VjpRule } from './rule-types.js';
 
 const inp = (n: Node, i: number): Value => n.inputs[i]!;
 
