@@ -2,8 +2,8 @@
  * Training data read from a file in windows instead of held whole ("streaming"), and the
  * seeded, seekable order in which one epoch visits its rows.
  *
- * The portable half: the trainer sees a {@link StreamingData} (row blocks plus a
- * {@link RowReader}); the reader that touches files lives in `data/stream/`.
+ * The portable half: the trainer sees a StreamingData (`data/streaming-data.ts`: row blocks plus a
+ * RowReader); the reader that touches files lives in `data/stream/`.
  *
  * ## Order of one epoch
  * The training rows are split into blocks of `blockRows` consecutive file rows (the last
@@ -29,58 +29,10 @@
  * Over an epoch the gradient stays unbiased (each row once). Memory: at most two windows of
  * raw rows (2 · N · rowBytes) plus the batch buffers.
  */
+import type { StreamingData } from '../data/streaming-data.js';
 import { Rng } from '../nn/rng.js';
 
-/** Consecutive file rows [start, start + count). */
-export interface RowRange {
-  readonly start: number;
-  readonly count: number;
-}
-
-/**
- * Reads rows of one data file (implemented by `data/stream`). Rows are stored as `rowBytes`
- * raw bytes each and decoded to `prod(sampleShape)` float32 values by `decode`.
- */
-export interface RowReader {
-  /** The file, for messages. */
-  readonly name: string;
-  readonly sampleShape: readonly number[];
-  /** Bytes of one stored row. */
-  readonly rowBytes: number;
-  /** Labels per row, read alongside the rows, when the source has them. */
-  readonly labelled: boolean;
-  /**
-   * Reads file rows `range` into `bytes` (length ≥ count · rowBytes, from its start) and, when
-   * `labels` is given, their class ids into `labels` (from its start).
-   */
-  read(range: RowRange, bytes: Uint8Array, labels: Int32Array | null): Promise<void>;
-  /**
-   * Decodes one stored row (`rowBytes` bytes) into `out` (prod(sampleShape) values). Returns −1,
-   * or the column of the first value the data may not hold (NaN, ±Infinity), after which
-   * `invalid` gives the error to throw.
-   */
-  decode(bytes: Uint8Array, out: Float32Array): number;
-  /** The (one-line) error for an invalid `value` at file row `row`, `column`. */
-  invalid(row: number, column: number, value: number): Error;
-}
-
-/** A training set streamed from a file: the rows of `blocks`, read in windows of `windowBlocks` blocks. */
-export interface StreamingData {
-  readonly kind: 'stream';
-  readonly name: string;
-  /** Training rows: the sum of the blocks' counts. */
-  readonly n: number;
-  readonly sampleShape: readonly number[];
-  /** Number of classes when rows carry labels. */
-  readonly numClasses?: number;
-  readonly reader: RowReader;
-  /** The training rows as blocks of at most `blockRows` file rows each. */
-  readonly blocks: readonly RowRange[];
-  /** Rows per block (the unit of the block permutation). */
-  readonly blockRows: number;
-  /** Blocks per window (the shuffle buffer is windowBlocks · blockRows rows). */
-  readonly windowBlocks: number;
-}
+export { cutBlocks, isStreaming, type RowRange, type RowReader, type StreamingData } from '../data/streaming-data.js';
 
 /** Where a streamed epoch stands: the window and the offset in it of the next row, and the window key. */
 export interface StreamPosition {
@@ -89,17 +41,6 @@ export interface StreamPosition {
   readonly window: number;
   readonly offset: number;
   readonly key: number;
-}
-
-export function isStreaming(d: object): d is StreamingData {
-  return (d as { kind?: unknown }).kind === 'stream';
-}
-
-/** The file rows `[0, n)` (or `ranges`) cut into blocks of at most `blockRows` rows, in file order. */
-export function cutBlocks(ranges: readonly RowRange[], blockRows: number): RowRange[] {
-  const out: RowRange[] = [];
-  for (const r of ranges) for (let s = 0; s < r.count; s += blockRows) out.push({ start: r.start + s, count: Math.min(blockRows, r.count - s) });
-  return out;
 }
 
 interface Slot {

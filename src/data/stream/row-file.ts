@@ -12,7 +12,7 @@
  * stored (checked finite); with `binarize: 'static'` then x ↦ [x > 0.5].
  */
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
-import type { RowRange, RowReader } from '../../train/stream.js';
+import type { RowRange, RowReader } from '../streaming-data.js';
 import { DataError } from '../errors.js';
 import { dataFileError } from '../io.js';
 import { parseNpyHeader } from '../npy.js';

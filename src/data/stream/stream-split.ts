@@ -18,7 +18,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Rng } from '../../nn/rng.js';
-import { cutBlocks, type RowRange, type StreamingData } from '../../train/stream.js';
+import { cutBlocks, type RowRange, type StreamingData } from '../streaming-data.js';
 import type { Dataset } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { loadIdxPair } from '../idx.js';
