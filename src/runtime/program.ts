@@ -22,8 +22,8 @@ export interface RuntimeOptions {
    * step runs ~200 operators, and with spinning the helper threads burn a core between
    * them. On a machine whose cores are shared (here: 2 cores, several processes), that
    * spinning takes time slices from the thread doing the work: the reference VAE's
-   * `latentkit train` ran 1.85× faster without it at load 9–11, using 40% less CPU
-   * (bench/e2e.mjs; figures in BENCHMARKS.md).
+   * `latentkit train --epochs 3` ran 2.0× faster without it at load 5–10, on 40% less CPU
+   * (bench/e2e.mjs, whole processes, interleaved).
    */
   readonly spin?: boolean;
 }
