@@ -4,6 +4,7 @@
 // (bench/peers/pytorch_conv_vae.py) on Fashion-MNIST (or random data):
 //   latentkit    — the library path (ConvVae → autodiff → optimizer → Trainer), this file with --engine latentkit
 //   pytorch      — Debian python3-torch, OMP_WAIT_POLICY=PASSIVE, OpenBLAS picking its own kernels
+//   pytorch-1t   — the same on one thread (often PyTorch's best on a busy 2-core machine)
 //   pytorch-skx  — the same with OPENBLAS_CORETYPE=SkylakeX, on AVX-512 machines only (PyTorch at its best there)
 // Engines run as separate processes, interleaved round by round so machine noise hits all alike;
 // each figure is the median over rounds, with every round's value listed to show the noise. Samples per
@@ -74,6 +75,8 @@ function engines() {
   if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) {
     const py = ['/usr/bin/python3', 'bench/peers/pytorch_conv_vae.py', ...common];
     list.push({ name: 'pytorch', cmd: 'env', args: ['-u', 'OPENBLAS_CORETYPE', 'OMP_WAIT_POLICY=PASSIVE', ...py] });
+    // On a busy 2-core machine one thread is often PyTorch's best (its pools wait on each other).
+    if (values.threads !== '1') list.push({ name: 'pytorch-1t', cmd: 'env', args: ['-u', 'OPENBLAS_CORETYPE', 'OMP_WAIT_POLICY=PASSIVE', ...py.map((a, i) => (py[i - 1] === '--threads' ? '1' : a))] });
     if (/\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) list.push({ name: 'pytorch-skx', cmd: 'env', args: ['OPENBLAS_CORETYPE=SkylakeX', 'OMP_WAIT_POLICY=PASSIVE', ...py] });
   } else {
     process.stderr.write('pytorch: /usr/bin/python3 cannot import torch; skipped (apt-get install python3-torch)\n');
