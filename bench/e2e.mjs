@@ -5,7 +5,8 @@
 //               evaluation and checkpoint, the end-of-run pictures)
 //   pytorch     /usr/bin/python3 bench/peers/pytorch_vae.py --data fashion-mnist --epochs 3
 //               at its best settings (OMP_WAIT_POLICY=PASSIVE; OPENBLAS_CORETYPE=SkylakeX where
-//               the CPU has AVX-512, otherwise OpenBLAS's own choice), with --eval unless --no-peer-eval
+//               the CPU has AVX-512, otherwise OpenBLAS's own choice), with --eval unless --no-peer-eval;
+//   pytorch-1t  the same with --threads 1 (often PyTorch's best on a busy 2-core machine)
 //   before      optionally a second latentkit build (--before DIR, e.g. a git worktree of an
 //               earlier commit built with tsc), to measure a change against what it replaced
 // The engines run in turn, round by round (A B [C] A B [C] …), after one warm-up round, so
@@ -49,7 +50,10 @@ if (!skip.has('pytorch')) {
   const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   if (torch) {
     const args = ['/usr/bin/python3', join(root, 'bench/peers/pytorch_vae.py'), '--data', 'fashion-mnist', '--epochs', values.epochs, '--threads', values.threads, ...(values['no-peer-eval'] ? [] : ['--eval'])];
-    engines.push({ name: 'pytorch', cmd: args, env: { OMP_WAIT_POLICY: 'PASSIVE', ...(avx512 && { OPENBLAS_CORETYPE: 'SkylakeX' }) } });
+    const env = { OMP_WAIT_POLICY: 'PASSIVE', ...(avx512 && { OPENBLAS_CORETYPE: 'SkylakeX' }) };
+    engines.push({ name: 'pytorch', cmd: args, env });
+    // On a 2-core machine busy with other jobs, one thread is often PyTorch's best: run both.
+    if (values.threads !== '1') engines.push({ name: 'pytorch-1t', cmd: args.map((a, i) => (args[i - 1] === '--threads' ? '1' : a)), env });
   } else process.stderr.write('pytorch: /usr/bin/python3 cannot import torch; skipped (bench/run.sh installs python3-torch)\n');
 }
 
@@ -91,16 +95,18 @@ for (const [name, rs] of Object.entries(runs)) {
     cpu_s: median(rs.map((x) => x.cpu)),
     peak_rss_mb: Math.max(...rs.map((x) => x.rss_mb)),
     walls: rs.map((x) => +x.wall.toFixed(2)),
-    ...(runs.pytorch && { pytorch_over_this: ratio('pytorch') }),
-    ...(runs.before && { before_over_this: ratio('before') }),
+    /** Per other engine: the median over rounds of its wall time ÷ this engine's. */
+    over_this: Object.fromEntries(Object.keys(runs).filter((o) => o !== name).map((o) => [o, ratio(o)])),
   };
 }
 const machine = { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, avx512, node: process.version, threads: Number(values.threads), load_1min: loads.map((l) => +l.toFixed(1)) };
 const report = { date: new Date().toISOString(), machine, epochs: Number(values.epochs), rounds, summary };
 let table = `\nreference VAE, Fashion-MNIST, ${values.epochs} epochs, whole processes, median of ${rounds} interleaved rounds (${machine.model}; 1-min load ${machine.load_1min.join(', ')})\n`;
-table += `${'engine'.padEnd(12)}${'wall s'.padStart(9)}${'cpu s'.padStart(9)}${'peak RSS MB'.padStart(13)}${'pytorch/this'.padStart(14)}${'before/this'.padStart(13)}\n`;
+const names = Object.keys(summary);
+table += `${'engine'.padEnd(12)}${'wall s'.padStart(9)}${'cpu s'.padStart(9)}${'peak RSS MB'.padStart(13)}${names.map((o) => `${o}/this`.padStart(18)).join('')}\n`;
 for (const [name, s] of Object.entries(summary)) {
-  table += `${name.padEnd(12)}${s.wall_s.toFixed(2).padStart(9)}${s.cpu_s.toFixed(2).padStart(9)}${String(Math.round(s.peak_rss_mb)).padStart(13)}${(s.pytorch_over_this?.toFixed(2) ?? '').padStart(14)}${(s.before_over_this?.toFixed(2) ?? '').padStart(13)}\n`;
+  const cols = names.map((o) => (o === name ? '' : s.over_this[o].toFixed(2)).padStart(18)).join('');
+  table += `${name.padEnd(12)}${s.wall_s.toFixed(2).padStart(9)}${s.cpu_s.toFixed(2).padStart(9)}${String(Math.round(s.peak_rss_mb)).padStart(13)}${cols}\n`;
 }
 process.stderr.write(table);
 mkdirSync(join(root, 'bench/out'), { recursive: true });
