@@ -10,7 +10,10 @@ import { Builder, fillNoise, type NoiseSpec } from '../nn/builder.js';
 import type { Rng } from '../nn/rng.js';
 import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
 
-/** Anything that can supply the current parameter tensors by name. */
+/**
+ * Anything that can supply the current parameter tensors by name, and the model state the
+ * eval-mode graphs read (batch norm's running statistics, used in place of batch statistics).
+ */
 export interface ParamSource {
   feeds(): Readonly<Record<string, Tensor>>;
 }

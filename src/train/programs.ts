@@ -1,14 +1,15 @@
 /**
  * Builds a model's graphs and compiles them into programs that share one state store:
- *   phase step  x, y?, noise, sched, state → phase terms, next:(phase params, phase optimizer state)
+ *   phase step  x, y?, noise, sched, state → phase terms, next:(phase params, phase model state, phase optimizer state)
  *               (forward, loss, backward, update: one ORT call per phase per batch)
- *   eval        x, y?, noise, sched, params → every term
- * The state store holds the parameters and the optimizer state of every phase.
+ *   eval        x, y?, noise, sched, params, model state → every term
+ * The state store holds the parameters, the model state (e.g. batch norm's running
+ * statistics, see `StateSpec`) and the optimizer state of every phase.
  */
 import { grad } from '../autodiff/grad.js';
 import { Graph, type Value } from '../graph/graph.js';
 import type { TrainableModel, Batch, PhaseSpec } from '../models/types.js';
-import { Builder, type NoiseSpec, type ParamSpec, type ScheduleSpec } from '../nn/builder.js';
+import { Builder, type NoiseSpec, type ParamSpec, type ScheduleSpec, type StateSpec } from '../nn/builder.js';
 import { lrInputName, Optimizer, type OptimizerConfig, type StateSlot } from '../optim/optimizer.js';
 import { type BufferSpec, nextName } from '../runtime/buffers.js';
 import { Program, type RuntimeOptions } from '../runtime/program.js';
@@ -39,8 +40,10 @@ export interface StepGraph {
   /** Noise inputs of every step (names carry `stepSuffix(i)` when steps > 1). */
   readonly noises: readonly NoiseSpec[];
   readonly schedules: readonly ScheduleSpec[];
+  /** Every model state the model declares (updated by this phase or only read). */
+  readonly states: readonly StateSpec[];
   readonly optimizerState: readonly StateSlot[];
-  /** State tensors this phase rewrites (its parameters and its optimizer state). */
+  /** State tensors this phase rewrites (its parameters, its model state and its optimizer state). */
   readonly updates: readonly string[];
   /** The learning-rate input of each step. */
   readonly lrInputs: readonly string[];
@@ -57,6 +60,11 @@ export const stepSuffix = (i: number, steps: number): string => (steps === 1 ? '
  * optimizer state inside the graph). A chain does the arithmetic of `steps` separate
  * steps but crosses the JS ↔ ONNX Runtime boundary once, which saves the copy of the
  * whole state into fresh JS buffers that onnxruntime-node makes for every output.
+ *
+ * Model state (see `StateSpec`) belongs to the phase whose groups hold the scope that declared
+ * it (every state, for a phase over all groups): that phase outputs its next value and swaps it;
+ * other phases only read it, so a state shared by several phases (a VAE-GAN discriminator's
+ * batch statistics) still moves once per batch. Inside a chain, step i+1 reads step i's next value.
  */
 export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig, phase: PhaseSpec = phasesOf(model)[0]!, steps = 1): StepGraph {
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps per run must be a positive integer (got ${steps})`);
@@ -69,11 +77,14 @@ export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig
   const lrInputs: string[] = [];
   let params: Map<string, Value> | undefined;
   let state: ReadonlyMap<string, Value> | undefined;
+  let modelState: Map<string, Value> | undefined;
   let declared: ParamSpec[] = [];
   let trainedSpecs: ParamSpec[] = [];
+  let stateSpecs: StateSpec[] = [];
+  let ownedStates: string[] = [];
   for (let i = 0; i < steps; i++) {
     const suffix = stepSuffix(i, steps);
-    const b = Builder.forStep(g, { suffix, ...(params && { params }) });
+    const b = Builder.forStep(g, { suffix, ...(params && { params }), ...(modelState && { states: modelState }) });
     const terms = model.terms(b, batchInputs(g, model, suffix));
     const loss = terms[phase.loss];
     if (!loss) throw new Error(`model ${model.family}: phase ${phase.name} minimises unknown term ${phase.loss}`);
@@ -97,13 +108,19 @@ export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig
     }
     params = new Map([...all.map((p) => [p.spec.name, p.value] as const), ...update.params]);
     state = update.state;
+    const st = [...b.states.values()];
+    const owned = st.filter((s) => s.next && (phase.groups.length === 0 || phase.groups.includes(s.spec.group)));
+    modelState = new Map(st.map((s) => [s.spec.name, s.value]));
+    for (const s of owned) modelState.set(s.spec.name, s.next!);
+    stateSpecs = st.map((s) => s.spec);
+    ownedStates = owned.map((s) => s.spec.name);
     noises.push(...[...b.noises.values()].map((n) => n.spec));
     schedules.push(...[...b.schedules.values()].map((sc) => sc.spec));
     declared = all.map((p) => p.spec);
     trainedSpecs = trained.map((p) => p.spec);
   }
-  const updates = [...trainedSpecs.map((p) => p.name), ...state!.keys()];
-  for (const name of updates) outputs[nextName(name)] = (params!.get(name) ?? state!.get(name))!;
+  const updates = [...trainedSpecs.map((p) => p.name), ...ownedStates, ...state!.keys()];
+  for (const name of updates) outputs[nextName(name)] = (params!.get(name) ?? modelState!.get(name) ?? state!.get(name))!;
   return {
     phase,
     steps,
@@ -111,6 +128,7 @@ export function buildStepGraph(model: TrainableModel, optimizer: OptimizerConfig
     params: declared,
     noises,
     schedules,
+    states: stateSpecs,
     optimizerState: opt.stateSlots(trainedSpecs),
     updates,
     lrInputs,
@@ -130,6 +148,8 @@ export interface EvalGraph {
   readonly noises: readonly NoiseSpec[];
   readonly schedules: readonly ScheduleSpec[];
   readonly params: readonly ParamSpec[];
+  /** Model state the eval graph reads (e.g. batch norm's running statistics, in place of batch statistics). */
+  readonly states: readonly StateSpec[];
 }
 
 /** Every term of the model on one batch, without any update. */
@@ -142,6 +162,7 @@ export function buildEvalGraph(model: TrainableModel): EvalGraph {
     noises: [...b.noises.values()].map((n) => n.spec),
     schedules: [...b.schedules.values()].map((s) => s.spec),
     params: b.paramValues().map((p) => p.spec),
+    states: [...b.states.values()].map((s) => s.spec),
   };
 }
 
@@ -158,11 +179,13 @@ export interface CompiledTraining {
   readonly eval: Program;
   readonly evalGraph: EvalGraph;
   readonly params: readonly ParamSpec[];
+  /** Model state of every graph (initialised after the parameters; see `StateSpec`). */
+  readonly states: readonly StateSpec[];
   /** Noise inputs of all phases' single steps (drawn once per batch, shared by the phases). */
   readonly noises: readonly NoiseSpec[];
   /** Scheduled scalars of every program. */
   readonly schedules: readonly ScheduleSpec[];
-  /** Everything the state store holds: parameters first, then optimizer state. */
+  /** Everything the state store holds: parameters first, then model state, then optimizer state. */
   readonly stateSpecs: readonly BufferSpec[];
 }
 
@@ -186,14 +209,16 @@ export async function compileTraining(model: TrainableModel, optimizer: Optimize
     ...graphs.map((sg) => Program.compile(`${model.family}.${sg.phase.name}`, sg.outputs, runtime)),
   ]);
   const params = evalGraph.params.length >= graphs[0]!.params.length ? evalGraph.params : graphs[0]!.params;
+  const states = uniqueByName([...evalGraph.states, ...graphs.flatMap((sg) => sg.states)]);
   return {
     phases: graphs.map((graph, i) => ({ graph, program: programs[i]! })),
     ...(chainGraph && chainProgram && { chain: { graph: chainGraph, program: chainProgram } }),
     eval: evalProgram!,
     evalGraph,
     params,
+    states,
     noises: uniqueByName(graphs.flatMap((sg) => sg.noises)),
     schedules: uniqueByName([...graphs.flatMap((sg) => sg.schedules), ...(chainGraph?.schedules ?? []), ...evalGraph.schedules]),
-    stateSpecs: [...params.map((p) => ({ name: p.name, shape: p.shape })), ...graphs.flatMap((sg) => sg.optimizerState)],
+    stateSpecs: [...params.map((p) => ({ name: p.name, shape: p.shape })), ...states.map((s) => ({ name: s.name, shape: s.shape })), ...graphs.flatMap((sg) => sg.optimizerState)],
   };
 }

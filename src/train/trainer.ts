@@ -1,8 +1,8 @@
 /**
  * The Trainer: seeded initialisation, shuffled batches, one compiled-program call per
  * phase per step, scheduled scalars (KL warm-up, learning rate), the NaN guard, epoch
- * metrics and evaluation. It owns the state store (parameters and optimizer state);
- * persistence lives in `checkpoint.ts`.
+ * metrics and evaluation. It owns the state store (parameters, model state such as batch
+ * norm's running statistics, and optimizer state); persistence lives in `checkpoint.ts`.
  *
  * Training data is in memory (a `Dataset`: each epoch visits a permutation of all rows drawn
  * from the data generator) or streamed from a file (a `StreamingData`: each epoch visits the
@@ -143,6 +143,9 @@ export class Trainer {
       const fresh = p.init(initRng, p.shape);
       this.state.set(p.name, options.initialParams?.[p.name] ?? fresh);
     }
+    // Model state (batch norm's running statistics: zeros and ones) after every parameter, so
+    // the parameters' draws from initRng are those of the same model without state.
+    for (const s of compiled.states) this.state.set(s.name, options.initialParams?.[s.name] ?? s.init(initRng, s.shape));
     this.dataRng = new Rng(`${options.seed}:data`);
     this.noiseRng = new Rng(`${options.seed}:noise`);
     this.phaseIo = compiled.phases.map((p) => ({ terms: Object.fromEntries(p.graph.phase.terms.map((t) => [t, scalar()])), lr: scalar() }));

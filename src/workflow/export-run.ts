@@ -1,7 +1,8 @@
 /**
- * `exportRun`: writes a trained run as standard ONNX models with the weights baked in as
- * initializers, runnable anywhere ONNX Runtime runs (Node, browsers via onnxruntime-web,
- * Python, C#, Java, mobile):
+ * `exportRun`: writes a trained run as standard ONNX models with the weights (and the model
+ * state: batch norm's running statistics, read in inference mode) baked in as initializers,
+ * runnable anywhere ONNX Runtime runs (Node, browsers via onnxruntime-web, Python, C#, Java,
+ * mobile):
  *   encoder.onnx   x [B, ...inputShape] (, y [B, C]) → every code (z; mu, logVar for VAEs)
  *   decoder.onnx   z [B, latent] (, y [B, C]) → xhat [B, ...inputShape], the decoded mean in [0,1]
  *   model.json     family, shapes, input/output names, opset, the run's config, and `preprocess`:

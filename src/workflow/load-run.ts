@@ -1,7 +1,8 @@
 /**
  * Opens a finished (or interrupted) run for inference: its model from config.json and its
- * parameters from checkpoint.safetensors (optimizer state is ignored), with encode/decode
- * programs compiled over them. Used by `latentkit sample`, `eval` and `export`.
+ * parameters and model state (batch norm's running statistics) from checkpoint.safetensors
+ * (optimizer state is ignored), with encode/decode programs compiled over them. Used by
+ * `latentkit sample`, `eval` and `export`.
  */
 import { join } from 'node:path';
 import { getFamily } from '../models/registry.js';
@@ -16,7 +17,7 @@ export interface LoadedRun {
   readonly dir: string;
   readonly config: RunConfig;
   readonly model: AutoencoderModel;
-  /** The trained parameters by name. */
+  /** The trained parameters and model state (e.g. batch norm's running statistics) by name. */
   readonly params: TensorStore;
   /** Completed epochs of the checkpoint. */
   readonly epoch: number;
@@ -26,7 +27,8 @@ export function loadRun(dir: string): LoadedRun {
   const config = readRunConfig(dir);
   const model = getFamily(config.model.family).create(config.model);
   const ckpt = loadCheckpoint(dir, { family: config.model.family });
-  const params = new TensorStore(buildEvalGraph(model).params);
+  const { params: paramSpecs, states } = buildEvalGraph(model);
+  const params = new TensorStore([...paramSpecs, ...states]);
   restoreState(params, ckpt, join(dir, CHECKPOINT_FILE));
   return { dir, config, model, params, epoch: ckpt.progress.epoch };
 }
