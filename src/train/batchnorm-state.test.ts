@@ -14,13 +14,14 @@ import type { Dataset } from '../data/dataset.js';
 import type { Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { Codec, buildCodecGraphs } from '../latent/codec.js';
-import type { AutoencoderModel, Batch, Codes, Terms } from '../models/types.js';
+import type { AutoencoderModel, Batch, Codes, Terms, TrainableModel } from '../models/types.js';
 import type { Builder } from '../nn/builder.js';
 import { batchNorm } from '../nn/conv.js';
 import { dense } from '../nn/layers.js';
 import { Rng } from '../nn/rng.js';
 import { emitModel } from '../onnx/emit.js';
 import { CHECKPOINT_FILE, loadCheckpoint, restoreState, saveCheckpoint } from './checkpoint.js';
+import { buildStepGraph, phasesOf } from './programs.js';
 import { Trainer, type TrainerOptions } from './trainer.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-bn-'));
@@ -143,6 +144,40 @@ describe('batch norm running statistics through the Trainer', () => {
       expect(moved, s).toBeGreaterThan(0.01);
       for (let j = 0; j < H; j++) expect(Math.abs(chained[s]![j]! - single[s]![j]!), `${s}[${j}]`).toBeLessThan(1e-6);
     }
+  }, 60_000);
+
+  it('with several phases, only the phase training the declaring scope\'s group updates a state; the others read it, so it moves once per batch', async () => {
+    // Phase p trains p.* (dense → batchNorm), phase q trains q.* on p's normalised features.
+    const model: TrainableModel = {
+      family: 'aae',
+      inputShape: [D],
+      numClasses: 0,
+      trainTerms: [],
+      phases: [
+        { name: 'p', loss: 'lp', groups: ['p'], terms: ['lp'] },
+        { name: 'q', loss: 'lq', groups: ['q'], terms: ['lq'] },
+      ],
+      terms(b: Builder, { x }: Batch): Terms {
+        const pb = b.scope('p', 'p');
+        const h = batchNorm(pb.scope('bn'), dense(pb.scope('0'), x, H));
+        const lp = op.reduceMean(op.square(op.sub(h, 0.5)));
+        return { loss: lp, lp, lq: op.reduceMean(op.square(dense(b.scope('q', 'q'), h, 1))) };
+      },
+    };
+    const [p, q] = phasesOf(model).map((ph) => buildStepGraph(model, { kind: 'adam', lr: 1e-2 }, ph));
+    expect(p!.updates.filter((u) => u.includes('running'))).toEqual(['p.bn.running_mean', 'p.bn.running_var']);
+    expect(q!.updates.filter((u) => u.includes('running'))).toEqual([]);
+    expect(Object.keys(q!.outputs).filter((o) => o.includes('running'))).toEqual([]);
+
+    const data = skewedData(32, 'bn-phases');
+    const t = await Trainer.create(model, options(1, data.n));
+    const W = t.state.get('p.0.W').slice();
+    const bias = t.state.get('p.0.b').slice();
+    await t.trainEpoch(data, 1);
+    const hs = Array.from({ length: data.n }, (_, r) => affine(data.x.subarray(r * D, (r + 1) * D), W, bias, D, H));
+    const rm = t.state.get('p.bn.running_mean');
+    for (let j = 0; j < H; j++) expect(rm[j]).toBeCloseTo((MOMENTUM * hs.reduce((a, h) => a + h[j]!, 0)) / data.n, 6);
+    await t.release();
   }, 60_000);
 
   it('the codec and an export with baked state encode with the running statistics, not the batch statistics', async () => {
