@@ -12,7 +12,7 @@ import { openLatent, type LatentContext } from './latent-context.js';
 import { loadRun } from './load-run.js';
 import { gridPng } from './pictures.js';
 import { probeCodes, readProbe, writeProbe, type ProbeResult } from './probe-run.js';
-import { readMetrics } from './report-run.js';
+import { readMetrics } from './run-dir.js';
 import { writePng } from '../viz/png.js';
 
 export interface CompareRunOptions extends RuntimeOptions {

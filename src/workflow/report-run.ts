@@ -17,9 +17,12 @@ import { encodeSplit, openLatent, type LatentContext, type LatentOptions, type S
 import { manifoldPicture } from './manifold-run.js';
 import { mapSpec } from './map-run.js';
 import { probeCodes, probeRows, readProbe, writeProbe, type ProbeResult } from './probe-run.js';
-import { METRICS_FILE } from './run-dir.js';
+import { type MetricsLine, readMetrics } from './run-dir.js';
 import { RECONSTRUCTIONS_FILE, SAMPLES_FILE } from './run-pictures.js';
 import { traversePicture } from './traverse-run.js';
+
+/** The complete lines of a run's metrics.jsonl (its one reader is run-dir.ts). */
+export { readMetrics };
 
 export const REPORT_FILE = 'report.html';
 
@@ -43,29 +46,6 @@ export interface ReportSummary {
   readonly seconds: number;
   readonly bytes: number;
   readonly out: string;
-}
-
-interface MetricsLine {
-  readonly epoch: number;
-  readonly train: Record<string, number | null>;
-  readonly test: Record<string, number | null>;
-  readonly samples_per_sec?: number;
-}
-
-/** The complete lines of metrics.jsonl (a torn last line is skipped). */
-export function readMetrics(dir: string): MetricsLine[] {
-  const path = join(dir, METRICS_FILE);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .flatMap((line) => {
-      try {
-        const m = JSON.parse(line) as MetricsLine;
-        return typeof m.epoch === 'number' && m.train && m.test ? [m] : [];
-      } catch {
-        return [];
-      }
-    });
 }
 
 function lossRows(metrics: readonly MetricsLine[]): LossRow[] {

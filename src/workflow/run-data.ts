@@ -15,8 +15,7 @@ import { DEFAULT_SHUFFLE_BUFFER, openStreamSplit } from '../data/stream/stream-s
 import type { StreamingData } from '../train/stream.js';
 import { applyStandardize, binarizeStatic, BINARIZE_THRESHOLD, fitStandardize, STD_FLOOR, type StandardizeStats } from '../data/transforms.js';
 import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../persist/atomic.js';
-import { ConfigError, type DataSettings, PREPROCESS_FILE, readJsonFile } from './run-dir.js';
+import { ConfigError, type DataSettings, PREPROCESS_FILE, readJsonFile, RunDir } from './run-dir.js';
 
 /** The transforms of a run's data, with their statistics. */
 export interface Preprocess {
@@ -187,16 +186,9 @@ const preprocessFileSchema = z
   })
   .strict();
 
-/**
- * Writes the statistics of `preprocess` to `dir/preprocess.json` (atomically), for a new run:
- * `{ "standardize": { "features": d, "stdFloor": 1e-6, "mean": [μ_0, ...], "std": [σ_0, ...] } }`
- * (float32 values, written exactly). Writes nothing when there are no statistics.
- */
+/** Writes the statistics of `preprocess` to `dir/preprocess.json`, for a new run (see {@link RunDir.writePreprocess}). */
 export function writeRunPreprocess(dir: string, preprocess: Preprocess): void {
-  if (preprocess.standardize === undefined) return;
-  const { mean, std } = preprocess.standardize;
-  const file = { standardize: { features: mean.length, stdFloor: STD_FLOOR, mean: Array.from(mean), std: Array.from(std) } };
-  writeFileAtomic(join(dir, PREPROCESS_FILE), `${JSON.stringify(file)}\n`);
+  new RunDir(dir).writePreprocess(preprocess);
 }
 
 /** The transforms of an existing run, with its stored statistics (for export). */

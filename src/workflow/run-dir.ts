@@ -1,16 +1,21 @@
 /**
- * The run directory: config.json, checkpoint.safetensors, state.json, metrics.jsonl and
- * image grids. This module decides whether a directory may be written (never overwriting
- * a run without `force`) and reads/writes the run's config.
+ * The run directory: config.json, checkpoint.safetensors, state.json, metrics.jsonl,
+ * preprocess.json and image grids. This module decides whether a directory may be written
+ * (never overwriting a run without `force`), and {@link RunDir} owns the names of the files
+ * in it and the writes and reads of a training job.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { STD_FLOOR, type StandardizeStats } from '../data/transforms.js';
 import { UsageError } from '../errors.js';
 import { type FamilyConfig, MODEL_FAMILIES } from '../models/registry.js';
-import { writeFileAtomic } from '../persist/atomic.js';
+import { appendLineDurable, removeDeadWritersTempFiles, writeFileAtomic } from '../persist/atomic.js';
+import type { PingPongBuffers } from '../runtime/buffers.js';
+import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, type LoadedCheckpoint, NoCheckpointError, saveCheckpoint, STATE_FILE, writeStateMirror } from '../train/checkpoint.js';
+import type { TrainerProgress } from '../train/trainer.js';
 import { checkOutputDir } from './output-paths.js';
-import { checkRunNotLocked, LOCK_FILE } from './run-lock.js';
+import { acquireRunLock, checkRunNotLocked, LOCK_FILE, type RunLock } from './run-lock.js';
 
 export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -73,15 +78,13 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const CHECKPOINT_NAME = 'checkpoint.safetensors';
-
 /** Files a run writes; `--force` removes exactly these from an existing run directory. */
 const RUN_FILES = [
   CONFIG_FILE,
   METRICS_FILE,
   PREPROCESS_FILE,
-  'checkpoint.safetensors',
-  'state.json',
+  CHECKPOINT_FILE,
+  STATE_FILE,
   'reconstructions.png',
   'samples.png',
   'report.html',
@@ -109,7 +112,7 @@ const TEMP_FILE = /^\..+\.tmp-\d+-[0-9a-f]{12}$/;
  * so a new run may start over in it without `--force`.
  */
 function isUnfinishedStart(entries: readonly string[]): boolean {
-  return !entries.includes(CHECKPOINT_NAME) && entries.every((f) => RUN_FILES.includes(f) || TEMP_FILE.test(f) || f === LOCK_FILE);
+  return !entries.includes(CHECKPOINT_FILE) && entries.every((f) => RUN_FILES.includes(f) || TEMP_FILE.test(f) || f === LOCK_FILE);
 }
 
 /**
@@ -181,19 +184,151 @@ export function readRunConfig(dir: string): SavedRunConfig {
   return { ...parsed.data, model: { ...model.data } };
 }
 
-/** Keeps only metrics lines of epochs ≤ `epoch` (used on resume, so the log matches the checkpoint). */
+/** One epoch's line of metrics.jsonl: the terms per sample (null: not finite), as `trainRun` appends it. */
+export interface MetricsLine {
+  readonly epoch: number;
+  readonly step?: number;
+  readonly train: Record<string, number | null>;
+  readonly test: Record<string, number | null>;
+  readonly seconds?: number;
+  readonly samples_per_sec?: number;
+}
+
+/** A line of metrics.jsonl, or undefined when it is not a complete epoch line (blank, torn by a kill, edited by hand). */
+function parseMetricsLine(line: string): MetricsLine | undefined {
+  try {
+    const m = JSON.parse(line) as MetricsLine;
+    return typeof m.epoch === 'number' && m.train && m.test ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The complete lines of `dir`/metrics.jsonl (a torn last line is skipped); none when the file is absent. */
+export function readMetrics(dir: string): MetricsLine[] {
+  const path = join(dir, METRICS_FILE);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      const m = parseMetricsLine(line);
+      return m ? [m] : [];
+    });
+}
+
+/** Keeps only metrics lines of epochs ≤ `epoch`, byte for byte (used on resume, so the log matches the checkpoint). */
 export function truncateMetrics(dir: string, epoch: number): void {
   const path = join(dir, METRICS_FILE);
   if (!existsSync(path)) return;
   const kept = readFileSync(path, 'utf8')
     .split('\n')
-    .filter((line) => {
-      if (!line.trim()) return false;
-      try {
-        return (JSON.parse(line) as { epoch: number }).epoch <= epoch;
-      } catch {
-        return false;
-      }
-    });
+    .filter((line) => (parseMetricsLine(line)?.epoch ?? Infinity) <= epoch);
   writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
+}
+
+/**
+ * A run directory and the files a training job writes in it. Every name is here (or imported
+ * from the module that owns the format: train/checkpoint.ts for checkpoint.safetensors and
+ * state.json, run-lock.ts for .lock), and every write goes through a method, so a job holds one
+ * `RunDir` instead of joining paths. Readers of a finished run (eval, export, the latent tools)
+ * use the same names.
+ */
+export class RunDir {
+  constructor(readonly dir: string) {}
+
+  /** A directory for a new run: fails, changing nothing, unless it may hold one (see {@link checkNewRunDir}). */
+  static checkNew(dir: string, force: boolean): RunDir {
+    checkNewRunDir(dir, force);
+    return new RunDir(dir);
+  }
+
+  /**
+   * An existing run to continue: fails with a {@link NoCheckpointError} when it has no checkpoint
+   * (telling a start killed before its first epoch ended from a wrong path), and when another live
+   * writer holds it.
+   */
+  static openForResume(dir: string): RunDir {
+    const run = new RunDir(dir);
+    if (!hasCheckpoint(dir)) {
+      const started = existsSync(run.path(METRICS_FILE));
+      throw new NoCheckpointError(`--resume ${dir}: no checkpoint there (expected ${run.path(CHECKPOINT_FILE)})${started ? '; the run stopped before its first epoch ended, so start it again without --resume (the same --out works)' : ''}`);
+    }
+    checkRunNotLocked(dir);
+    return run;
+  }
+
+  /** The path of `file` in the run directory. */
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  /** Creates the directory (if absent) and takes its writer's lock (run-lock.ts). */
+  acquireLock(): RunLock {
+    mkdirSync(this.dir, { recursive: true });
+    return acquireRunLock(this.dir);
+  }
+
+  /**
+   * Starts a new run here (see {@link prepareNewRunDir}): the files of a previous run are removed,
+   * then the preprocessing statistics and an empty metrics.jsonl are written.
+   */
+  createFresh(force: boolean, preprocess: { readonly standardize?: StandardizeStats }): void {
+    prepareNewRunDir(this.dir, force);
+    this.writePreprocess(preprocess);
+    writeFileAtomic(this.path(METRICS_FILE), '');
+  }
+
+  readConfig(): SavedRunConfig {
+    return readRunConfig(this.dir);
+  }
+
+  writeConfig(config: RunConfig): void {
+    writeRunConfig(this.dir, config);
+  }
+
+  /**
+   * Writes the standardisation statistics to preprocess.json (atomically):
+   * `{ "standardize": { "features": d, "stdFloor": 1e-6, "mean": [μ_0, ...], "std": [σ_0, ...] } }`
+   * (float32 values, written exactly; read back by run-data.ts `readRunPreprocess`). Writes
+   * nothing when there are no statistics.
+   */
+  writePreprocess(preprocess: { readonly standardize?: StandardizeStats }): void {
+    if (preprocess.standardize === undefined) return;
+    const { mean, std } = preprocess.standardize;
+    const file = { standardize: { features: mean.length, stdFloor: STD_FLOOR, mean: Array.from(mean), std: Array.from(std) } };
+    writeFileAtomic(this.path(PREPROCESS_FILE), `${JSON.stringify(file)}\n`);
+  }
+
+  /** Appends one epoch's line to metrics.jsonl, durably (on disk before the checkpoint that follows it). */
+  appendMetrics(line: MetricsLine): void {
+    appendLineDurable(this.path(METRICS_FILE), JSON.stringify(line));
+  }
+
+  readMetrics(): MetricsLine[] {
+    return readMetrics(this.dir);
+  }
+
+  truncateMetrics(epoch: number): void {
+    truncateMetrics(this.dir, epoch);
+  }
+
+  /** Drops the temp files of atomic writes a killed writer had under way (persist/atomic.ts). */
+  removeDeadWritersTempFiles(): void {
+    removeDeadWritersTempFiles(this.dir);
+  }
+
+  /** checkpoint.safetensors and its state.json mirror (train/checkpoint.ts). */
+  saveCheckpoint(state: PingPongBuffers, progress: TrainerProgress, family: string): void {
+    saveCheckpoint(this.dir, state, progress, family);
+  }
+
+  /** The validated checkpoint of a run of `family` (train/checkpoint.ts `loadCheckpoint`). */
+  loadCheckpoint(family: string): LoadedCheckpoint {
+    return loadCheckpoint(this.dir, { family });
+  }
+
+  /** Rewrites state.json from `progress` (train/checkpoint.ts `writeStateMirror`). */
+  writeStateMirror(progress: TrainerProgress): void {
+    writeStateMirror(this.dir, progress);
+  }
 }

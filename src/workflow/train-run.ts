@@ -5,7 +5,6 @@
  * returns the summary that `--json` prints. Resuming continues from the last checkpoint
  * with the same generator states, so it reproduces an uninterrupted run bit for bit.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sampleSize, type Dataset, type Split } from '../data/dataset.js';
@@ -15,17 +14,15 @@ import { Codec } from '../latent/codec.js';
 import { type FamilyConfig, getFamily } from '../models/registry.js';
 import type { ProcedureContext } from '../models/types.js';
 import { stageTrainer } from './stage-trainer.js';
-import { loadRunData, writeRunPreprocess } from './run-data.js';
+import { loadRunData } from './run-data.js';
 import type { AutoencoderModel } from '../models/types.js';
-import { appendLineDurable, removeDeadWritersTempFiles, writeFileAtomic } from '../persist/atomic.js';
-import { hasCheckpoint, loadCheckpoint, NoCheckpointError, restoreState, saveCheckpoint, writeStateMirror, CHECKPOINT_FILE } from '../train/checkpoint.js';
+import { CHECKPOINT_FILE, restoreState } from '../train/checkpoint.js';
 import { constantLr, cosineLr, DivergedError, type EpochResult, type MidEpochCheckpoints, type StepEvent, type TermValues, Trainer, type TrainerOptions, type TrainerProgress } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { writeRunPictures } from './run-pictures.js';
-import type { readMetrics as ReadMetrics } from './report-run.js';
-import { acquireRunLock, checkRunNotLocked, type RunLock } from './run-lock.js';
+import type { RunLock } from './run-lock.js';
 import { checkTrainingMemory } from './training-memory-check.js';
-import { checkNewRunDir, type DataSettings, METRICS_FILE, prepareNewRunDir, readRunConfig, type RunConfig, type TrainSettings, trainSettingsSchema, truncateMetrics, writeRunConfig } from './run-dir.js';
+import { type DataSettings, type RunConfig, RunDir, type TrainSettings, trainSettingsSchema } from './run-dir.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const VERSION = pkg.version;
@@ -181,9 +178,9 @@ function divergedWithAdvice(err: DivergedError, lastSaved: TrainerProgress | und
  * The train and test terms metrics.jsonl logged for `epoch` (empty when the line is missing,
  * e.g. the log was edited by hand; a checkpoint is only ever written after its line).
  */
-function loggedEpoch(readMetrics: typeof ReadMetrics, dir: string, epoch: number): { train: TermValues; test: TermValues } {
+function loggedEpoch(run: RunDir, epoch: number): { train: TermValues; test: TermValues } {
   const numbers = (terms: Record<string, number | null>): TermValues => Object.fromEntries(Object.entries(terms).filter((e): e is [string, number] => typeof e[1] === 'number'));
-  const line = readMetrics(dir).filter((m) => m.epoch === epoch).at(-1);
+  const line = run.readMetrics().filter((m) => m.epoch === epoch).at(-1);
   return { train: line ? numbers(line.train) : {}, test: line ? numbers(line.test) : {} };
 }
 
@@ -191,10 +188,10 @@ function loggedEpoch(readMetrics: typeof ReadMetrics, dir: string, epoch: number
  * A mid-epoch checkpoint (progress with `inEpoch`), after the same finiteness check on the
  * parameters as at an epoch's end: a diverged state never replaces the last good checkpoint.
  */
-function saveMidEpoch(out: string, trainer: Trainer, progress: TrainerProgress, family: string): void {
+function saveMidEpoch(run: RunDir, trainer: Trainer, progress: TrainerProgress, family: string): void {
   const bad = trainer.firstNonFiniteParam();
   if (bad) throw new DivergedError(`training diverged in epoch ${progress.epoch + 1}, step ${progress.inEpoch?.step ?? 0}: parameter ${bad.name}[${bad.index}] is ${bad.value}`);
-  saveCheckpoint(out, trainer.state, progress, family);
+  run.saveCheckpoint(trainer.state, progress, family);
 }
 
 /** The training settings of a fresh run, validated: one line naming the setting, e.g. `train.lr: must be positive (got 0)`. */
@@ -208,29 +205,25 @@ function trainSettings(given: Partial<TrainSettings> | undefined): TrainSettings
 export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   let config: RunConfig;
   let validatedModel: FamilyConfig | undefined;
-  let out: string;
+  let run: RunDir;
   if (opts.resume) {
-    out = opts.resume;
-    if (!hasCheckpoint(out)) {
-      const started = existsSync(join(out, METRICS_FILE));
-      throw new NoCheckpointError(`--resume ${out}: no checkpoint there (expected ${join(out, CHECKPOINT_FILE)})${started ? '; the run stopped before its first epoch ended, so start it again without --resume (the same --out works)' : ''}`);
-    }
-    checkRunNotLocked(out);
-    const saved = readRunConfig(out);
+    run = RunDir.openForResume(opts.resume);
+    const saved = run.readConfig();
     validatedModel = saved.model;
     config = { ...saved, train: { ...saved.train, ...(opts.train?.epochs ? { epochs: opts.train.epochs } : {}) } };
   } else {
     const family = opts.model?.family ?? 'vae';
     getFamily(family);
-    out = opts.out ?? join('runs', `${family}-${timestamp()}`);
+    const dir = opts.out ?? join('runs', `${family}-${timestamp()}`);
     config = {
       latentkit: VERSION,
       model: { family, ...opts.model },
       train: trainSettings(opts.train),
       data: opts.data ?? { spec: 'mnist' },
     };
-    checkNewRunDir(out, opts.force ?? false);
+    run = RunDir.checkNew(dir, opts.force ?? false);
   }
+  const out = run.dir;
 
   const runData = loadRunData(opts.resume ? out : undefined, config.data, { seed: config.train.seed, training: true });
   for (const note of runData.notes ?? []) opts.onNote?.(note);
@@ -262,16 +255,15 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   const trainer = await Trainer.create(model, initialParams ? { ...trainerOptions, initialParams } : trainerOptions);
   try {
     // One writer per run directory, from here until the report is written.
-    mkdirSync(out, { recursive: true });
-    lock = acquireRunLock(out);
+    lock = run.acquireLock();
     if (opts.resume) {
-      const ckpt = loadCheckpoint(out, { family: config.model.family });
-      restoreState(trainer.state, ckpt, join(out, CHECKPOINT_FILE));
+      const ckpt = run.loadCheckpoint(config.model.family);
+      restoreState(trainer.state, ckpt, run.path(CHECKPOINT_FILE));
       trainer.restoreProgress(ckpt.progress);
       if (ckpt.progress.inEpoch && ckpt.progress.epoch >= t.epochs) throw new UsageError(`--resume ${out}: the checkpoint is inside epoch ${ckpt.progress.epoch + 1}; pass --epochs N with N ≥ ${ckpt.progress.epoch + 1}`);
-      truncateMetrics(out, ckpt.progress.epoch);
+      run.truncateMetrics(ckpt.progress.epoch);
       // Writes a killed writer had under way (temp files named by its pid) are dropped.
-      removeDeadWritersTempFiles(out);
+      run.removeDeadWritersTempFiles();
       if (ckpt.progress.epoch > t.epochs) throw new UsageError(`--resume ${out}: the run already finished ${ckpt.progress.epoch} epochs; pass --epochs N with N > ${ckpt.progress.epoch} to continue, or no --epochs to finish its outputs`);
       // All epochs trained (e.g. killed after the final checkpoint): no epoch runs below, and the
       // final outputs are written again. They are rewritten rather than skipped when present,
@@ -279,14 +271,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       // shorter run that `--epochs` extended; the same checkpoint and seed give the same bytes.
       if (ckpt.progress.epoch === t.epochs) {
         opts.onNote?.(`${out}: training already finished (epoch ${t.epochs} of ${t.epochs}); writing the final outputs (pictures${opts.report === false ? '' : ', report'}) from the last checkpoint`);
-        writeStateMirror(out, trainer.progress);
+        run.writeStateMirror(trainer.progress);
       }
     } else {
-      prepareNewRunDir(out, opts.force ?? false);
-      writeRunPreprocess(out, runData.preprocess);
-      writeFileAtomic(join(out, METRICS_FILE), '');
+      run.createFresh(opts.force ?? false, runData.preprocess);
     }
-    writeRunConfig(out, config);
+    run.writeConfig(config);
 
     let trainSeconds = 0;
     let trainSamples = 0;
@@ -299,7 +289,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
         ? {
             every,
             save: (p) => {
-              saveMidEpoch(out, trainer, p, model.family);
+              saveMidEpoch(run, trainer, p, model.family);
               lastSaved = p;
             },
           }
@@ -313,8 +303,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
         // Nothing of a diverged epoch is saved: the previous checkpoint (if any) stays the last good one.
         checkEpochFinite(trainer, result, test);
         last = { ...result, epochs: t.epochs, test };
-        appendLineDurable(join(out, METRICS_FILE), JSON.stringify({ epoch: result.epoch, step: result.step, train: result.train, test, seconds: result.seconds, samples_per_sec: result.samplesPerSec }));
-        saveCheckpoint(out, trainer.state, trainer.progress, model.family);
+        run.appendMetrics({ epoch: result.epoch, step: result.step, train: result.train, test, seconds: result.seconds, samples_per_sec: result.samplesPerSec });
+        run.saveCheckpoint(trainer.state, trainer.progress, model.family);
         lastSaved = trainer.progress;
         opts.onEpoch?.(last);
       }
@@ -326,9 +316,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       const params = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
       Object.assign(extra, await procedure.afterTraining(modelConfig, { ...procedureContext, params }));
     }
-    // report-run.ts (probes, maps, the page) is loaded only when used: about a quarter of `train`'s start-up imports.
     // A resumed finished run trained no epoch here: its last epoch's terms come from metrics.jsonl.
-    const terms = last ?? loggedEpoch((await import('./report-run.js')).readMetrics, out, trainer.progress.epoch);
+    const terms = last ?? loggedEpoch(run, trainer.progress.epoch);
     summary = {
       model: model.family,
       epochs: trainer.progress.epoch,
@@ -347,8 +336,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   }
   try {
     if (opts.report !== false) {
+      // report-run.ts (probes, maps, the page) is loaded only when used: about a quarter of `train`'s start-up imports.
       const { REPORT_FILE, reportRun } = await import('./report-run.js');
-      opts.onNote?.(`writing ${join(out, REPORT_FILE)} (probes, latent map, pictures)`);
+      opts.onNote?.(`writing ${run.path(REPORT_FILE)} (probes, latent map, pictures)`);
       await reportRun({ dir: out, ...(opts.threads !== undefined && { threads: opts.threads }) });
     }
   } finally {
