@@ -18,9 +18,10 @@ import { UsageError } from '../errors.js';
 import { buildExploreBundle, checkExplorableRun, ensureExploreBundle, MANIFEST_FILE, type BundleSummary, type ExploreBundleOptions } from './explore-bundle.js';
 import { pageDir } from './explore-page.js';
 import { listenExplorer, type ExploreServer } from './explore-server.js';
+import { EXPLORE_CACHE } from './run-dir.js';
 
 /** The folder of bundle caches inside a run: one sub-folder per set of options (see `cacheFolder`). */
-export const EXPLORE_CACHE = 'explore';
+export { EXPLORE_CACHE };
 
 /**
  * The cache folder of one set of options, e.g. `<run>/explore/test-pca-seed0`: explorers of one

@@ -4,14 +4,13 @@
  * (optimizer state is ignored), with encode/decode programs compiled over them. Used by
  * `latentkit sample`, `eval` and `export`.
  */
-import { join } from 'node:path';
 import { getFamily } from '../models/registry.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { Codec, TensorStore } from '../latent/codec.js';
-import { CHECKPOINT_FILE, loadCheckpoint, restoreState } from '../train/checkpoint.js';
+import { CHECKPOINT_FILE, restoreState } from '../train/checkpoint.js';
 import { buildEvalGraph } from '../train/programs.js';
 import type { RuntimeOptions } from '../runtime/program.js';
-import { readRunConfig, type RunConfig } from './run-dir.js';
+import { type RunConfig, RunDir } from './run-dir.js';
 
 export interface LoadedRun {
   readonly dir: string;
@@ -24,12 +23,13 @@ export interface LoadedRun {
 }
 
 export function loadRun(dir: string): LoadedRun {
-  const config = readRunConfig(dir);
+  const run = new RunDir(dir);
+  const config = run.readConfig();
   const model = getFamily(config.model.family).create(config.model);
-  const ckpt = loadCheckpoint(dir, { family: config.model.family });
+  const ckpt = run.loadCheckpoint(config.model.family);
   const { params: paramSpecs, states } = buildEvalGraph(model);
   const params = new TensorStore([...paramSpecs, ...states]);
-  restoreState(params, ckpt, join(dir, CHECKPOINT_FILE));
+  restoreState(params, ckpt, run.path(CHECKPOINT_FILE));
   return { dir, config, model, params, epoch: ckpt.progress.epoch };
 }
 

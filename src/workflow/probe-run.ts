@@ -23,8 +23,9 @@ import { accuracyBarsSpec } from '../viz/charts.js';
 import { writePng } from '../viz/png.js';
 import { openLatent, type LatentOptions } from './latent-context.js';
 import { renderChart } from './pictures.js';
+import { PROBE_FILE } from './run-dir.js';
 
-export const PROBE_FILE = 'probe.json';
+export { PROBE_FILE };
 
 const scores = z.object({ knn: z.number(), linear: z.number() });
 const probeResultSchema = z.object({

@@ -17,14 +17,13 @@ import { encodeSplit, openLatent, type LatentContext, type LatentOptions, type S
 import { manifoldPicture } from './manifold-run.js';
 import { mapSpec } from './map-run.js';
 import { probeCodes, probeRows, readProbe, writeProbe, type ProbeResult } from './probe-run.js';
-import { type MetricsLine, readMetrics } from './run-dir.js';
-import { RECONSTRUCTIONS_FILE, SAMPLES_FILE } from './run-pictures.js';
+import { type MetricsLine, readMetrics, RECONSTRUCTIONS_FILE, REPORT_FILE, SAMPLES_FILE } from './run-dir.js';
 import { traversePicture } from './traverse-run.js';
 
 /** The complete lines of a run's metrics.jsonl (its one reader is run-dir.ts). */
 export { readMetrics };
 
-export const REPORT_FILE = 'report.html';
+export { REPORT_FILE };
 
 /**
  * The report's map: at most this many test codes (a seeded subset beyond that), and for wide

@@ -21,6 +21,15 @@ export const CONFIG_FILE = 'config.json';
 export const METRICS_FILE = 'metrics.jsonl';
 /** Statistics of the run's data transforms (standardisation), written by train, read by every later load. */
 export const PREPROCESS_FILE = 'preprocess.json';
+/** The image grids `train` writes at the end (run-pictures.ts). */
+export const RECONSTRUCTIONS_FILE = 'reconstructions.png';
+export const SAMPLES_FILE = 'samples.png';
+/** The run's page (report-run.ts). */
+export const REPORT_FILE = 'report.html';
+/** The linear-probe accuracies (probe-run.ts). */
+export const PROBE_FILE = 'probe.json';
+/** The folder of `latentkit explore`'s cached bundles (explore-run.ts). */
+export const EXPLORE_CACHE = 'explore';
 
 export const trainSettingsSchema = z
   .object({
@@ -85,11 +94,11 @@ const RUN_FILES = [
   PREPROCESS_FILE,
   CHECKPOINT_FILE,
   STATE_FILE,
-  'reconstructions.png',
-  'samples.png',
-  'report.html',
+  RECONSTRUCTIONS_FILE,
+  SAMPLES_FILE,
+  REPORT_FILE,
   // What the latent tools write by default; stale after a new run.
-  'probe.json',
+  PROBE_FILE,
   'probe.png',
   'map.png',
   'manifold.png',

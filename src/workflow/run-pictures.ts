@@ -18,10 +18,9 @@ import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
 import type { ImageLayout } from '../viz/image-layout.js';
 import { writeGrid } from './pictures.js';
 import { drawPriorCodes, planPrior } from './prior-codes.js';
-import type { RunConfig } from './run-dir.js';
+import { RECONSTRUCTIONS_FILE, type RunConfig, SAMPLES_FILE } from './run-dir.js';
 
-export const RECONSTRUCTIONS_FILE = 'reconstructions.png';
-export const SAMPLES_FILE = 'samples.png';
+export { RECONSTRUCTIONS_FILE, SAMPLES_FILE };
 
 /** x̃ of `n` flat rows of x through the model's own corruption, with noise from `rng`. */
 export async function corruptInputs(model: AutoencoderModel, x: Float32Array, n: number, rng: Rng, runtime: RuntimeOptions = {}): Promise<Float32Array | undefined> {
