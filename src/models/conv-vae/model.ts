@@ -18,8 +18,9 @@ import type { Builder } from '../../nn/builder.js';
 import { dense } from '../../nn/layers.js';
 import { zeros } from '../../nn/init.js';
 import { gaussianKlToStandard } from '../../losses/divergence.js';
-import { batchMean, bceWithLogits, gaussianNll, meanSquaredError } from '../../losses/reconstruction.js';
+import { bceWithLogits, gaussianNll } from '../../losses/reconstruction.js';
 import { ConvNet } from '../conv-common/conv-net.js';
+import { klWeight, logImportanceWeight, reparameterise, vaeTerms } from '../common/gaussian-vae.js';
 import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
 import type { ConvVaeConfig } from './config.js';
 
@@ -107,43 +108,27 @@ export class ConvVae implements AutoencoderModel {
     return gaussianNll(x, raw, logVar);
   }
 
-  /** β, or the warm-up ramp β·min(1, (step+1)/(warmup·stepsPerEpoch)) as a scheduled scalar. */
+  /** β, or the warm-up ramp β·min(1, (step+1)/(warmup·stepsPerEpoch)) (see common/gaussian-vae.ts). */
   klWeight(b: Builder): number | Value {
-    const { beta, klWarmup } = this.config;
-    if (klWarmup === 0) return beta;
-    return b.scheduled('kl_weight', (at) => beta * Math.min(1, (at.step + 1) / (klWarmup * at.stepsPerEpoch)));
+    return klWeight(b, this.config.beta, this.config.klWarmup);
   }
 
   /** z = μ + σ ⊙ ε and the terms of one pass over image-shaped x. */
   pass(b: Builder, x: Value, y?: Value): ConvVaePass {
     const { mu, logVar } = this.encode(b, x, y);
-    const eps = b.noise('eps', [this.config.latent]);
-    const z = op.add(mu!, op.mul(op.exp(op.mul(logVar!, 0.5)), eps));
+    const { z, eps } = reparameterise(b, mu!, logVar!, this.config.latent);
     const raw = this.decodeRaw(b, z, y);
     return { nll: this.nll(b, raw, x), kl: gaussianKlToStandard(mu!, logVar!), mean: this.link(raw), mu: mu!, logVar: logVar!, eps, z };
   }
 
-  /**
-   * log w = log p(x|z) + log N(z; 0, I) − log N(z; μ, σ²) = −NLL − ½Σ z² + ½Σ ε² + ½Σ log σ²
-   * per sample [B] for one draw z ~ q(z|x) (IWAE, Burda et al. 2016, eq. 8).
-   */
+  /** log w per sample [B] for one draw z ~ q(z|x) (see common/gaussian-vae.ts; IWAE, Burda et al. 2016). */
   logImportanceWeight(b: Builder, x: Value, y?: Value): Value {
-    const { nll, z, eps, logVar } = this.pass(b, this.net.asImage(x), y);
-    const half = (v: Value): Value => op.mul(op.reduceSum(v, [1]), 0.5);
-    return op.add(op.sub(op.neg(nll), half(op.square(z))), op.add(half(op.square(eps)), half(logVar)));
+    return logImportanceWeight(this.pass(b, this.net.asImage(x), y));
   }
 
   terms(b: Builder, batch: Batch): Terms {
     const x = this.net.asImage(batch.x);
-    const { nll, kl, mean } = this.pass(b, x, batch.y);
-    const w = this.klWeight(b);
-    const perSample = w === 1 ? op.add(nll, kl) : op.add(nll, op.mul(kl, w));
-    return {
-      loss: batchMean(perSample),
-      recon: batchMean(nll),
-      kl: batchMean(kl),
-      elbo: batchMean(op.neg(op.add(nll, kl))),
-      mse: batchMean(meanSquaredError(mean, x)),
-    };
+    return vaeTerms(this.pass(b, x, batch.y), x, this.klWeight(b));
   }
+
 }

@@ -14,7 +14,8 @@ import type { Builder } from '../../nn/builder.js';
 import { type Activation, activate, dense, mlp } from '../../nn/layers.js';
 import { zeros } from '../../nn/init.js';
 import { gaussianKlToStandard } from '../../losses/divergence.js';
-import { batchMean, bceWithLogits, gaussianNll, meanSquaredError } from '../../losses/reconstruction.js';
+import { bceWithLogits, gaussianNll } from '../../losses/reconstruction.js';
+import { klWeight, logImportanceWeight, reparameterise, vaeTerms } from '../common/gaussian-vae.js';
 import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
 import type { VaeConfig } from './config.js';
 
@@ -80,49 +81,22 @@ export class Vae implements AutoencoderModel {
     return { nll: gaussianNll(x, raw, logVar), mean: raw };
   }
 
-  /**
-   * The KL weight: β, or during warm-up β·min(1, (step+1)/(warmup·stepsPerEpoch)),
-   * fed per step as a scheduled scalar. A constant when there is no warm-up.
-   */
-  private klWeight(b: Builder): number | Value {
-    const { beta, klWarmup } = this.config;
-    if (klWarmup === 0) return beta;
-    return b.scheduled('kl_weight', (at) => beta * Math.min(1, (at.step + 1) / (klWarmup * at.stepsPerEpoch)));
-  }
-
   /** One reparameterised pass: z = μ + σ ⊙ ε, the decoder NLL and the KL, per sample. */
   private pass(b: Builder, x: Value, y?: Value): { nll: Value; kl: Value; mean: Value; z: Value; eps: Value; logVar: Value } {
     const { mu, logVar } = this.encode(b, x, y);
-    const eps = b.noise('eps', [this.config.latent]);
-    const z = op.add(mu!, op.mul(op.exp(op.mul(logVar!, 0.5)), eps));
+    const { z, eps } = reparameterise(b, mu!, logVar!, this.config.latent);
     const { nll, mean } = this.reconstruction(b, this.decodeRaw(b, z, y), x);
     return { nll, kl: gaussianKlToStandard(mu!, logVar!), mean, z, eps, logVar: logVar! };
   }
 
-  /**
-   * log importance weight per sample [B] for one draw z ~ q(z|x):
-   *   log w = log p(x|z) + log N(z; 0, I) − log N(z; μ, σ²)
-   *         = −NLL − ½Σ z² + ½Σ ε² + ½Σ log σ²        (the log 2π terms cancel)
-   * log p(x) ≥ E[log (1/K) Σ_k w_k] (IWAE, Burda et al. 2016, eq. 8).
-   */
+  /** log w per sample [B] for one draw z ~ q(z|x) (see common/gaussian-vae.ts; IWAE, Burda et al. 2016). */
   logImportanceWeight(b: Builder, xIn: Value, y?: Value): Value {
-    const x = this.flat(xIn);
-    const { nll, z, eps, logVar } = this.pass(b, x, y);
-    const half = (v: Value): Value => op.mul(op.reduceSum(v, [1]), 0.5);
-    return op.add(op.sub(op.neg(nll), half(op.square(z))), op.add(half(op.square(eps)), half(logVar)));
+    return logImportanceWeight(this.pass(b, this.flat(xIn), y));
   }
 
   terms(b: Builder, batch: Batch): Terms {
     const x = this.flat(batch.x);
-    const { nll, kl, mean } = this.pass(b, x, batch.y);
-    const w = this.klWeight(b);
-    const perSample = w === 1 ? op.add(nll, kl) : op.add(nll, op.mul(kl, w));
-    return {
-      loss: batchMean(perSample),
-      recon: batchMean(nll),
-      kl: batchMean(kl),
-      elbo: batchMean(op.neg(op.add(nll, kl))),
-      mse: batchMean(meanSquaredError(mean, x)),
-    };
+    return vaeTerms(this.pass(b, x, batch.y), x, klWeight(b, this.config.beta, this.config.klWarmup));
   }
+
 }
