@@ -3,7 +3,7 @@
  * and RGB PNG folders), export, eval --iw, sample --class, and the one-line errors for data and
  * flags that do not fit.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -134,5 +134,39 @@ describe('conv flags that cannot fit', () => {
     expect(await errorOf(() => trainRun({ report: false, model: { family: 'conv-ae', conv: [4, 4, 4, 4, 4, 4] }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 100 }, out: join(tmp, 'deep') }))).toMatch(
       /^conv layer 5 of 6 \(4→4 channels\): kernel 3×3 is larger than its 2×2 input \(image 1×28×28, channels 4,4,4,4,4,4\); use at most 4 layers/,
     );
+  });
+});
+
+describe('--batch-norm on a conv VAE', () => {
+  const run = join(tmp, 'conv-vae-bn');
+  beforeAll(async () => {
+    await trainRun({ report: false, model: { family: 'conv-vae', ...small, batchNorm: true }, train: { epochs: 1, batchSize: 64 }, data: { spec: 'mnist', limit: 600 }, out: run, threads: 2 });
+  }, 120_000);
+
+  it('trains running statistics into the checkpoint; codes use them, so a sample encodes alike alone or in any batch, and the export matches the codec', async () => {
+    const loaded = loadRun(run);
+    const means = loaded.params.specs.filter((s) => s.name.endsWith('running_mean')).map((s) => loaded.params.get(s.name));
+    expect(means.length).toBe(4); // two encoder convs, two decoder upsampling layers
+    // Running means start at 0 and take 0.1 of each batch's mean: after 10 steps they are far from 0.
+    for (const m of means) expect(Math.max(...Array.from(m, Math.abs))).toBeGreaterThan(1e-3);
+    const n = 4;
+    const x = new Rng(7).fillUniform(new Float32Array(n * 784));
+    const codec = await openCodec(loaded, { threads: 1 });
+    const together = (await codec.encode(x, n))['z']!;
+    const alone = (await codec.encode(x.subarray(0, 784), 1))['z']!;
+    await codec.release();
+    // With batch statistics, sample 0's code would depend on the three others.
+    for (let j = 0; j < 3; j++) expect(Math.abs(alone[j]! - together[j]!)).toBeLessThan(1e-5);
+    const { files } = exportRun(run);
+    const enc = await ort.InferenceSession.create(files[0]!);
+    const z = (await enc.run({ x: new ort.Tensor('float32', x, [n, 1, 28, 28]) }))['z']!.data as Float32Array;
+    for (let i = 0; i < z.length; i++) expect(Math.abs(z[i]! - together[i]!)).toBeLessThan(1e-5);
+  }, 60_000);
+
+  it('vaegan refuses it in one line, before any work', async () => {
+    const err = await trainRun({ report: false, model: { family: 'vaegan', batchNorm: true }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 100 }, out: join(tmp, 'vaegan-bn') }).then(() => undefined, (e: unknown) => e as Error);
+    // The schema's message (the CLI prints a config error as one line `--batch-norm: …`).
+    expect(err?.message).toMatch(/vaegan does not take --batch-norm: its decoder runs twice per training step/);
+    expect(existsSync(join(tmp, 'vaegan-bn'))).toBe(false);
   });
 });

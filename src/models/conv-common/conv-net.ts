@@ -87,7 +87,7 @@ export class ConvNet {
   encodeFeatures(enc: Builder, x: Value, y?: Value): Value {
     const img = this.asImage(x);
     const input = y && this.labelChannels > 0 ? op.concat([img, this.labelPlanes(y)], 1) : img;
-    const opts = { activation: this.config.activation, init: this.config.init };
+    const opts = { activation: this.config.activation, init: this.config.init, batchNorm: this.config.batchNorm };
     let h = flatten(convStack(enc.scope('conv'), input, this.plan, opts));
     this.config.dense.forEach((n, i) => {
       h = activate(dense(enc.scope('dense').scope(String(i)), h, n, { init: this.config.init }), this.config.activation);
@@ -107,6 +107,7 @@ export class ConvNet {
       init: this.config.init,
       upsample: this.config.upsample,
       outChannels: this.image[0],
+      batchNorm: this.config.batchNorm,
     });
   }
 }

@@ -31,6 +31,12 @@ export const convFields = {
   activation: activation.default('relu'),
   /** Weight initialiser ('torch' = PyTorch's Conv2d/Linear default U(±1/√fan_in)). */
   init: z.enum(['torch', 'he', 'glorot']).default('torch'),
+  /**
+   * Batch normalisation after every conv of the encoder and every upsampling layer of the decoder
+   * (Ioffe & Szegedy 2015): batch statistics in training, running statistics (momentum 0.1) in
+   * evaluation, export and the latent tools; the running statistics are checkpointed model state.
+   */
+  batchNorm: z.boolean().default(false),
 };
 
 export type ConvFields = {
@@ -42,4 +48,5 @@ export type ConvFields = {
   readonly upsample: Upsampling;
   readonly activation: Activation;
   readonly init: 'torch' | 'he' | 'glorot';
+  readonly batchNorm: boolean;
 };

@@ -28,6 +28,7 @@ export const CONV_FLAGS: readonly FlagSpec[] = [
   { flag: '--upsample <mode>', key: 'upsample', help: `conv decoder upsampling: ${UPSAMPLINGS.join(', ')} (resize + conv); default transpose`, type: 'enum', choices: UPSAMPLINGS },
   ACTIVATION_FLAG,
   INIT_FLAG,
+  { flag: '--batch-norm', key: 'batchNorm', help: 'conv layers: batch normalisation after each conv (running statistics used by eval, export and sampling)', type: 'boolean' },
 ];
 
 /** conv-ae: the conv layers, the AE output, denoising corruption, sparsity and contractive penalties. */

@@ -12,6 +12,11 @@ export const vaeganConfigSchema = z
   .object({
     family: z.literal('vaegan').default('vaegan'),
     ...convVaeFields,
+    /**
+     * No batch normalisation: the decoder runs twice in one training step (on z ~ q(z|x) and on a
+     * prior draw), and a layer's running statistics take one update per step.
+     */
+    batchNorm: z.literal(false, { error: () => 'vaegan does not take --batch-norm: its decoder runs twice per training step (reconstruction and prior sample), and batch-norm running statistics take one update per step' }).default(false),
     /** Output channels of the discriminator's conv layers (kernel and stride as the encoder's); default: the encoder's `conv`. */
     discConv: z.array(z.number().int().positive()).min(1).optional(),
     /**
