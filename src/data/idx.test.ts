@@ -5,17 +5,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectOneLineError } from '../test-support/expect-error.js';
 import { DataError } from './errors.js';
-import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist, loadIdxDir, loadIdxPair, parseIdx } from './idx.js';
+import { DEFAULT_FASHION_MNIST_DIR, encodeIdx, loadFashionMnist, loadIdxDir, loadIdxPair, parseIdx } from './idx.js';
 
-/** Build an unsigned-byte IDX buffer: 00 00 08 ndim, big-endian u32 dims, data. */
-function idx(dims: number[], data: number[]): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out.set([0, 0, 0x08, dims.length]);
-  const dv = new DataView(out.buffer);
-  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
+const idx = encodeIdx;
 
 const IMAGES = idx([2, 2, 3], [0, 51, 102, 153, 204, 255, 255, 0, 0, 0, 0, 1]);
 const LABELS = idx([2], [7, 2]);

@@ -133,6 +133,19 @@ function gzipError(source: string, err: unknown): DataError {
   return new DataError(`${source}: corrupt gzip data (${msg})`);
 }
 
+/**
+ * Encode an unsigned-byte IDX array (the inverse of {@link parseIdx} without gzip):
+ * `00 00 08 ndim`, then the ndim sizes as big-endian u32, then the prod(dims) data bytes.
+ */
+export function encodeIdx(dims: readonly number[], data: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  out.set([0, 0, 0x08, dims.length]);
+  const dv = new DataView(out.buffer);
+  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
+
 /** Read and parse one IDX file (optionally gzipped); see {@link parseIdx}. */
 export function readIdxFile(path: string): IdxArray {
   return parseIdx(readDataFile(path), path);

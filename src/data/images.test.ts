@@ -5,6 +5,7 @@ import { PNG } from 'pngjs';
 import { crc32 as zlibCrc32 } from '../test-support/mutate.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from './errors.js';
+import { encodeIdx } from './idx.js';
 import { listImageFolder, loadImageFolder } from './images.js';
 import { loadData } from './load.js';
 import { expectOneLineError } from '../test-support/expect-error.js';
@@ -162,13 +163,7 @@ describe('image folders', () => {
 
   it('a folder that holds IDX files still loads as IDX, even with PNGs beside them', () => {
     const d = folder();
-    const idx = (dims: number[], data: number[]): Buffer => {
-      const out = Buffer.alloc(4 + 4 * dims.length + data.length);
-      out.set([0, 0, 0x08, dims.length]);
-      dims.forEach((v, i) => out.writeUInt32BE(v, 4 + 4 * i));
-      out.set(data, 4 + 4 * dims.length);
-      return out;
-    };
+    const idx = (dims: number[], data: number[]): Buffer => Buffer.from(encodeIdx(dims, data));
     put(join(d, 'train-images-idx3-ubyte'), idx([2, 1, 2], [0, 255, 255, 0]));
     put(join(d, 'train-labels-idx1-ubyte'), idx([2], [0, 1]));
     put(join(d, 't10k-images-idx3-ubyte'), idx([1, 1, 2], [0, 0]));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset } from './dataset.js';
+import { encodeIdx } from './idx.js';
 import { DataError, loadData, subset, takeRows, validateFinite } from './load.js';
 import { splitTail } from './ops.js';
 import { expectOneLineError } from '../test-support/expect-error.js';
@@ -14,13 +15,7 @@ function csvRows(n: number): string {
   return Array.from({ length: n }, (_, i) => `${i},${i * 2}`).join('\n') + '\n';
 }
 
-function idx(dims: number[], data: number[]): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out.set([0, 0, 0x08, dims.length]);
-  dims.forEach((d, i) => new DataView(out.buffer).setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
+const idx = encodeIdx;
 
 function expectDataError(fn: () => unknown, message: string | RegExp): void {
   expectOneLineError(fn, DataError, message);

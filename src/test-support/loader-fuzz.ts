@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { loadData } from '../data/load.js';
+import { encodeIdx } from '../data/idx.js';
 import { encodeNpy } from '../data/npy.js';
 import { isUserError } from '../errors.js';
 import { Rng } from '../nn/rng.js';
@@ -153,15 +154,6 @@ function npyTarget(root: string): FuzzTarget {
   };
 }
 
-/** IDX u8 bytes: `00 00 08 ndim`, big-endian u32 dims, data. */
-function idxBytes(dims: readonly number[], data: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out.set([0, 0, 0x08, dims.length]);
-  const dv = new DataView(out.buffer);
-  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 /** Mutates the decompressed content of a gzip file (so header edits reach the IDX parser), then recompresses it. */
 const gzipInner =
@@ -182,10 +174,10 @@ function idxTarget(root: string, gz: boolean): FuzzTarget {
   mkdirSync(dir, { recursive: true });
   const pixels = (n: number): number[] => Array.from({ length: n * 16 }, (_, i) => (i * 37) % 256);
   const files: Record<string, Uint8Array> = {
-    'train-images-idx3-ubyte': idxBytes([6, 4, 4], pixels(6)),
-    'train-labels-idx1-ubyte': idxBytes([6], [0, 1, 2, 0, 1, 2]),
-    't10k-images-idx3-ubyte': idxBytes([3, 4, 4], pixels(3)),
-    't10k-labels-idx1-ubyte': idxBytes([3], [2, 1, 0]),
+    'train-images-idx3-ubyte': encodeIdx([6, 4, 4], pixels(6)),
+    'train-labels-idx1-ubyte': encodeIdx([6], [0, 1, 2, 0, 1, 2]),
+    't10k-images-idx3-ubyte': encodeIdx([3, 4, 4], pixels(3)),
+    't10k-labels-idx1-ubyte': encodeIdx([3], [2, 1, 0]),
   };
   const plain: MutationPlan = { headerBytes: 16 };
   const list = Object.entries(files).map(([name, b]) => {

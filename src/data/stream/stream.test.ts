@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../nn/rng.js';
 import { cutBlocks, StreamEpoch, type StreamingData } from '../../train/stream.js';
+import { encodeIdx } from '../idx.js';
 import { encodeNpy } from '../npy.js';
 import { RowFile } from './row-file.js';
 import { chooseStreaming } from './choose.js';
@@ -187,12 +188,7 @@ describe('openStreamSplit', () => {
 
   it('a gzipped IDX training file is refused in one line with the hint to gunzip it', () => {
     const dir = join(tmp, 'gz-idx');
-    const idx = (dims: number[], data: Uint8Array): Buffer => {
-      const h = Buffer.alloc(4 + 4 * dims.length);
-      h.set([0, 0, 8, dims.length]);
-      dims.forEach((d, i) => h.writeUInt32BE(d, 4 + 4 * i));
-      return Buffer.concat([h, data]);
-    };
+    const idx = encodeIdx;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir);
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(idx([10, 2, 2], new Uint8Array(40))));
@@ -214,12 +210,7 @@ describe('openStreamSplit', () => {
   it('IDX folder: training images and labels streamed, t10k as the test split, numClasses over the whole labels file', async () => {
     const dir = join(tmp, 'idx');
     mkdirSync(dir, { recursive: true });
-    const idx = (dims: number[], data: Uint8Array): Buffer => {
-      const h = Buffer.alloc(4 + 4 * dims.length);
-      h.set([0, 0, 8, dims.length]);
-      dims.forEach((d, i) => h.writeUInt32BE(d, 4 + 4 * i));
-      return Buffer.concat([h, data]);
-    };
+    const idx = encodeIdx;
     // Image i is 4 pixels all equal to i mod 256; its label is i mod 7, except row 999's, 11.
     const n = 1000;
     writeFileSync(join(dir, 'train-images-idx3-ubyte'), idx([n, 2, 2], Uint8Array.from({ length: n * 4 }, (_, j) => Math.floor(j / 4) % 256)));
