@@ -4,6 +4,7 @@
  */
 import type { Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
+import { batchMean } from './reconstruction.js';
 
 /** Bounds of ρ̂ inside the logs of the KL penalty. */
 const RHO_HAT_EPS = 1e-6;
@@ -25,3 +26,10 @@ export function klSparsity(a: Value, rho: number): Value {
   return op.reduceSum(op.sub(entropyPart, cross), [0]);
 }
 
+/**
+ * The sparse autoencoder's activity penalty Ω(a) of codes a [B, k]: the batch mean of the L1
+ * activity Σ_j |a_j| (`l1`), or Σ_j KL(ρ ‖ ρ̂_j) of the mean activations (`kl`).
+ */
+export function sparsityPenalty(a: Value, penalty: 'l1' | 'kl', rho: number): Value {
+  return penalty === 'l1' ? batchMean(l1Activity(a)) : klSparsity(a, rho);
+}

@@ -119,7 +119,7 @@ export function removeDeadWritersTempFiles(dir: string): string[] {
 }
 
 /** Whether a process with this pid exists (signal 0 checks without sending; EPERM means it exists under another user). */
-function processExists(pid: number): boolean {
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { processExists } from '../persist/atomic.js';
 
 export const LOCK_FILE = '.lock';
 
@@ -34,15 +35,6 @@ function readLock(path: string): LockInfo | null | 'absent' {
   }
 }
 
-/** Whether process `pid` on this host is alive (EPERM: alive, owned by someone else). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The live writer holding `dir`, or null when there is none (no lock, a stale one, or this
@@ -52,7 +44,7 @@ export function runLockHolder(dir: string): LockInfo | null {
   const info = readLock(join(dir, LOCK_FILE));
   if (info === 'absent' || info === null) return null;
   if (info.host !== hostname()) return info;
-  return info.pid !== process.pid && alive(info.pid) ? info : null;
+  return info.pid !== process.pid && processExists(info.pid) ? info : null;
 }
 
 /** Fails with `<dir> is in use by pid N` when another live writer holds the directory. */

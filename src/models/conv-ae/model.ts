@@ -24,7 +24,7 @@ import type { Builder } from '../../nn/builder.js';
 import { activate, dense } from '../../nn/layers.js';
 import { contractiveAutodiff } from '../../losses/contractive.js';
 import { batchMean, bceWithLogits, meanSquaredError, sumSquaredError } from '../../losses/reconstruction.js';
-import { klSparsity, l1Activity } from '../../losses/sparsity.js';
+import { sparsityPenalty } from '../../losses/sparsity.js';
 import { ConvNet } from '../conv-common/conv-net.js';
 import { corrupt } from '../dae/model.js';
 import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
@@ -94,7 +94,7 @@ export class ConvAe implements AutoencoderModel {
 
   /** Ω of codes a (see the module comment). */
   private sparsity(a: Value): Value {
-    return this.config.penalty === 'l1' ? batchMean(l1Activity(a)) : klSparsity(a, this.config.rho);
+    return sparsityPenalty(a, this.config.penalty, this.config.rho);
   }
 
   terms(b: Builder, batch: Batch): Terms {

@@ -17,7 +17,7 @@ import type { Value } from '../../graph/graph.js';
 import * as op from '../../graph/ops.js';
 import type { Builder } from '../../nn/builder.js';
 import { batchMean } from '../../losses/reconstruction.js';
-import { klSparsity, l1Activity } from '../../losses/sparsity.js';
+import { sparsityPenalty } from '../../losses/sparsity.js';
 import { DenseAeModel } from '../common/dense-model.js';
 import type { Batch, Terms } from '../types.js';
 import type { SparseConfig } from './config.js';
@@ -34,7 +34,7 @@ export class SparseAe extends DenseAeModel<SparseConfig> {
 
   /** Ω of codes a [B, J] under the configured penalty (a scalar). */
   penalty(a: Value): Value {
-    return this.config.penalty === 'l1' ? batchMean(l1Activity(a)) : klSparsity(a, this.config.rho);
+    return sparsityPenalty(a, this.config.penalty, this.config.rho);
   }
 
   terms(b: Builder, batch: Batch): Terms {

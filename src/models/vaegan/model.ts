@@ -32,6 +32,7 @@ import { dense } from '../../nn/layers.js';
 import { gaussianKlToStandard } from '../../losses/divergence.js';
 import { discriminatorLoss, generatorLoss } from '../../losses/adversarial.js';
 import { batchMean, meanSquaredError } from '../../losses/reconstruction.js';
+import { reparameterise } from '../common/gaussian-vae.js';
 import { ConvVae } from '../conv-vae/model.js';
 import type { AutoencoderModel, Batch, Codes, PhaseSpec, Terms } from '../types.js';
 import type { VaeganConfig } from './config.js';
@@ -94,8 +95,7 @@ export class Vaegan implements AutoencoderModel {
     const enc = b.scope('', 'enc');
     const dec = b.scope('', 'dec');
     const { mu, logVar } = this.vae.encode(enc, x);
-    const eps = b.noise('eps', [this.config.latent]);
-    const z = op.add(mu!, op.mul(op.exp(op.mul(logVar!, 0.5)), eps));
+    const { z } = reparameterise(b, mu!, logVar!, this.config.latent);
     const raw = this.vae.decodeRaw(dec, z);
     const xTilde = this.vae.link(raw);
     const xPrior = this.vae.link(this.vae.decodeRaw(dec, this.samplePrior(b)));
