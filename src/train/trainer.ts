@@ -258,6 +258,11 @@ export class Trainer {
     return (this.options.lrSchedule ?? constantLr)({ ...at, baseLr: this.options.optimizer.lr });
   }
 
+  /** A copy of every parameter's current values, by name (e.g. to start another Trainer from them). */
+  paramValues(): Record<string, Float32Array> {
+    return Object.fromEntries(this.compiled.params.map((p) => [p.name, this.state.get(p.name).slice()]));
+  }
+
   /** The first parameter holding a NaN or ±Infinity (name and flat index), if any. */
   firstNonFiniteParam(): { name: string; index: number; value: number } | undefined {
     for (const p of this.compiled.params) {

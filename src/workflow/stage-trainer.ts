@@ -29,7 +29,7 @@ export function stageTrainer(options: TrainerOptions): StageTrainer {
         throw err;
       }
       return {
-        params: () => Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()])),
+        params: () => trainer.paramValues(),
         evaluate: (d) => trainer.evaluate(d),
         async encode(d: Dataset): Promise<Float32Array> {
           if (!isAutoencoder(model)) throw new TypeError(`${model.family} has no encoder`);

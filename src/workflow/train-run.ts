@@ -313,7 +313,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     }
     const extra = await finalArtifacts(out, config.model, model, trainer, split, t.seed, opts.threads);
     if (procedure.afterTraining) {
-      const params = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
+      const params = trainer.paramValues();
       Object.assign(extra, await procedure.afterTraining(modelConfig, { ...procedureContext, params }));
     }
     // A resumed finished run trained no epoch here: its last epoch's terms come from metrics.jsonl.

@@ -133,7 +133,7 @@ async function trainAndEvaluate(model: TrainableModel, train: Dataset, test: Dat
   const trainer = await fit(model, train, { ...opts, epochs: EPOCHS });
   try {
     // Evaluate the trained weights through `evalModel`'s eval graph (same parameter names).
-    const initialParams = Object.fromEntries(trainer.compiled.params.map((p) => [p.name, trainer.state.get(p.name).slice()]));
+    const initialParams = trainer.paramValues();
     const evaluator = await Trainer.create(evalModel, { ...opts, initialParams });
     try {
       return await evaluator.evaluate(test);
