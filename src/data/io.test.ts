@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { expectOneLineError } from '../test-support/expect-error.js';
 import { DataError } from './errors.js';
 import { parseIdx } from './idx.js';
-import { availableMemoryBytes, checkFitsInMemory, formatBytes } from './io.js';
+import { checkFitsInMemory } from './io.js';
+import { availableMemoryBytes, formatBytes } from './machine-memory.js';
 
 /** The machine reports 1 MB of free memory (and no cgroup limit) to the loaders under test. */
 vi.mock('node:os', async (importOriginal) => ({ ...(await importOriginal<typeof import('node:os')>()), freemem: () => 1e6 }));
@@ -16,7 +17,7 @@ describe('memory bound of the loaders', () => {
 
   it('checkFitsInMemory names the file, what it declares, the estimate and what is available', () => {
     expect(() => checkFitsInMemory('a.npy', 'shape (10, 10)', 1e6)).not.toThrow();
-    expectOneLineError(() => checkFitsInMemory('a.npy', 'shape (10, 10)', 1e6 + 1), DataError, 'a.npy: shape (10, 10) needs about 1.00 MB of memory to load, more than the 1.00 MB available');
+    expectOneLineError(() => checkFitsInMemory('a.npy', 'shape (10, 10)', 1e6 + 1), DataError, 'a.npy: shape (10, 10) needs about 1 MB of memory to load, more than the 1 MB available');
   });
 
   it('a gzipped IDX file whose declared data (bytes + float32 copy) exceeds free memory is refused before inflating', () => {
@@ -26,11 +27,7 @@ describe('memory bound of the loaders', () => {
     expectOneLineError(
       () => parseIdx(gzipSync(Buffer.concat([header, Buffer.alloc(784_000)])), 'x.gz'),
       DataError,
-      'x.gz: IDX dims [1000, 28, 28] (784000 bytes of data) needs about 3.92 MB of memory to load, more than the 1.00 MB available',
+      'x.gz: IDX dims [1000, 28, 28] (784000 bytes of data) needs about 3.92 MB of memory to load, more than the 1 MB available',
     );
-  });
-
-  it('formatBytes uses decimal units with three significant digits', () => {
-    expect([999, 1000, 1234567, 1683627180032].map(formatBytes)).toEqual(['999 bytes', '1.00 kB', '1.23 MB', '1.68 TB']);
   });
 });

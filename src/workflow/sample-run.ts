@@ -9,6 +9,7 @@
  */
 import { statfsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { formatBytes } from '../data/machine-memory.js';
 import { encodeNpy } from '../data/npy.js';
 import { UsageError } from '../errors.js';
 import { AtomicFileWriter } from '../persist/atomic-stream.js';
@@ -19,7 +20,6 @@ import { writeGrid } from './pictures.js';
 import { checkOutputFile } from './output-paths.js';
 import { planPrior, priorCodeStream, type PriorChoice } from './prior-codes.js';
 import { loadRunSplit } from './run-split.js';
-import { formatBytes } from './training-memory-check.js';
 
 export interface SampleRunOptions extends RuntimeOptions {
   readonly dir: string;

@@ -2,14 +2,14 @@
  * The refusal of workflow/training-memory-check.ts at a stated machine size (one line naming
  * the flags, the estimate and the machine), size formatting, and cgroup limits.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../errors.js';
 import { getFamily } from '../models/registry.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { expectOneLineError } from '../test-support/expect-error.js';
 import { estimateTrainingMemory } from '../train/memory-estimate.js';
-import { parseCgroupLimit } from './machine-memory.js';
-import { checkTrainingMemory, formatBytes, MEMORY_FRACTION } from './training-memory-check.js';
+import { formatBytes, machineMemory, memoryLimitBytes } from '../data/machine-memory.js';
+import { checkTrainingMemory, MEMORY_FRACTION } from './training-memory-check.js';
 
 const adam: OptimizerConfig = { kind: 'adam', lr: 1e-3 };
 const model = (config: Record<string, unknown>) => {
@@ -29,12 +29,22 @@ describe('checkTrainingMemory', () => {
   });
 
   it('formats sizes from bytes to exabytes and beyond', () => {
-    expect([formatBytes(512), formatBytes(10_400_000_000), formatBytes(105e9), formatBytes(9.38e19), formatBytes(3e22)]).toEqual(['512 B', '10.4 GB', '105 GB', '93.8 EB', '3.0e+22 B']);
+    expect([512, 999, 1000, 1234567, 10_400_000_000, 105e9, 1683627180032, 9.38e19, 3e22].map(formatBytes)).toEqual(['512 B', '999 B', '1 kB', '1.23 MB', '10.4 GB', '105 GB', '1.68 TB', '93.8 EB', '3.0e+22 B']);
   });
 
-  it('reads a cgroup memory limit; "max" and v1 unlimited values mean none', () => {
-    expect(parseCgroupLimit('4294967296\n')).toBe(4294967296);
-    expect(parseCgroupLimit('max\n')).toBeUndefined();
-    expect(parseCgroupLimit('9223372036854771712\n')).toBeUndefined();
+  it("takes a cgroup limit below the machine's RAM; 0 and Node's ≈2⁶⁴ 'unlimited' mean none", () => {
+    const constrained = vi.spyOn(process, 'constrainedMemory');
+    try {
+      constrained.mockReturnValue(4294967296);
+      expect(memoryLimitBytes()).toBe(4294967296);
+      expect(machineMemory()).toEqual({ bytes: 4294967296, source: 'cgroup limit' });
+      for (const none of [0, 18446744073709552000, 9223372036854771712]) {
+        constrained.mockReturnValue(none);
+        expect(memoryLimitBytes()).toBeUndefined();
+        expect(machineMemory().source).toBe('RAM');
+      }
+    } finally {
+      constrained.mockRestore();
+    }
   });
 });

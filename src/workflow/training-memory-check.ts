@@ -1,26 +1,18 @@
 /**
  * Refuses, before anything is compiled or allocated, a model whose estimated training memory
  * (train/memory-estimate.ts) exceeds MEMORY_FRACTION of what this process may use
- * (machine-memory.ts). The estimate is the low end of measured peaks and real peaks ran up
+ * (data/machine-memory.ts). The estimate is the low end of measured peaks and real peaks ran up
  * to 1.5× it, so a refused model would need at least 80% of the memory, and likely all of it;
  * the rest is left to the OS, the data set and other processes.
  */
+import { formatBytes, machineMemory, type MachineMemory } from '../data/machine-memory.js';
 import { UsageError } from '../errors.js';
 import type { TrainableModel } from '../models/types.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { estimateTrainingMemory, PARAM_COPIES, type TrainingMemoryEstimate } from '../train/memory-estimate.js';
-import { machineMemory, type MachineMemory } from './machine-memory.js';
 
 /** Share of the machine's memory a training run may be estimated to need. */
 export const MEMORY_FRACTION = 0.8;
-
-/** Bytes in decimal units with 3 significant digits (`10.4 GB`, `105 GB`, `1.2 TB`), in powers of ten beyond exabytes. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-  const k = Math.min(units.length - 1, Math.max(0, Math.floor(Math.log10(Math.max(bytes, 1)) / 3)));
-  const v = bytes / 1000 ** k;
-  return v >= 1000 ? `${bytes.toExponential(1)} B` : `${Number(v.toPrecision(3))} ${units[k]}`;
-}
 
 /** A count with 3 significant digits: `153 M`, `1.63 G`, beyond 10¹² in powers of ten. */
 function formatCount(n: number): string {

@@ -5,7 +5,7 @@
  * values is the file's bytes (read whole) plus n·d·4 bytes of float32.
  */
 import { statSync } from 'node:fs';
-import { availableMemoryBytes, formatBytes } from '../io.js';
+import { availableMemoryBytes, formatBytes } from '../machine-memory.js';
 import { RowFile } from './row-file.js';
 import { idxPaths, streamableKind } from './stream-split.js';
 

@@ -249,7 +249,7 @@ describe('chooseStreaming', () => {
     expect(chooseStreaming(path, undefined, 1e6)).toEqual({ stream: false });
     const chosen = chooseStreaming(path, undefined, 20_000);
     expect(chosen.stream).toBe(true);
-    expect(chosen.note).toMatch(new RegExp(`^note: ${path} needs about 15.\\d kB in memory, more than half of the 20.0 kB available: streaming it from disk`));
+    expect(chosen.note).toMatch(new RegExp(`^note: ${path} needs about 15.\\d kB in memory, more than half of the 20 kB available: streaming it from disk`));
     expect(chosen.note).not.toContain('\n');
     expect(chooseStreaming(path, true, 1e12)).toEqual({ stream: true });
     expect(chooseStreaming(join(tmp, 'x.csv'), undefined, 1)).toEqual({ stream: false });
