@@ -143,7 +143,7 @@ describe('loadIdxPair / loadIdxDir', () => {
 
   it('loadIdxDir reports a missing directory or file', () => {
     expect(() => loadIdxDir(join(dir, 'nope'))).toThrow(`data directory not found: ${join(dir, 'nope')}`);
-    expect(() => loadIdxDir(dir)).toThrow(/^data file not found: .*train-images-idx3-ubyte\.gz/);
+    expect(() => loadIdxDir(dir)).toThrow(/^data file not found: .*train-images-idx3-ubyte \(also tried train-images-idx3-ubyte\.gz, train-images\.idx3-ubyte, train-images\.idx3-ubyte\.gz\)$/);
   });
 });
 

@@ -17,7 +17,7 @@ export interface IdxArray {
 }
 
 /** The fixed part of an IDX file: its dims, the header length `4 + 4·ndim`, and the declared data bytes prod(dims). */
-interface IdxHeader {
+export interface IdxHeader {
   readonly dims: number[];
   readonly headerLen: number;
   readonly count: number;
@@ -67,7 +67,7 @@ function parseGzippedIdx(gz: Uint8Array, source: string): IdxArray {
 }
 
 /** The magic, dtype and dims at the start of `buf` (which may hold more), or a {@link DataError}. */
-function readIdxHeader(buf: Uint8Array, source: string): IdxHeader {
+export function readIdxHeader(buf: Uint8Array, source: string): IdxHeader {
   if (buf.length < 4) throw new DataError(`${source}: not an IDX file (only ${buf.length} bytes)`);
   if (buf[0] !== 0 || buf[1] !== 0) {
     throw new DataError(`${source}: not an IDX file (bad magic ${hex(buf.subarray(0, 4))})`);
@@ -86,7 +86,8 @@ function readIdxHeader(buf: Uint8Array, source: string): IdxHeader {
   return { dims, headerLen, count: dims.reduce((a, b) => a * b, 1) };
 }
 
-function checkDataSize(h: IdxHeader, have: number, source: string, what: string): void {
+/** A {@link DataError} unless `have` data bytes are exactly the prod(dims) the header declares (`what` qualifies "file", e.g. `decompressed `). */
+export function checkDataSize(h: IdxHeader, have: number, source: string, what: string): void {
   if (have !== h.count) {
     throw new DataError(
       `${source}: IDX dims [${h.dims.join(', ')}] need ${h.count} data bytes, ${what}file has ${have}${have < h.count ? ' (truncated)' : ''}`,
@@ -175,25 +176,52 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, name: string
   return { name, n, sampleShape, x: bytesToUnit(images.data), labels: lab, numClasses: max + 1 };
 }
 
+/** The four files of an MNIST-style IDX folder. */
+export type IdxRole = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
+
+const IDX_ROLE_NAMES: Record<IdxRole, readonly [stem: string, kind: string]> = {
+  trainImages: ['train', 'images-idx3'],
+  trainLabels: ['train', 'labels-idx1'],
+  testImages: ['t10k', 'images-idx3'],
+  testLabels: ['t10k', 'labels-idx1'],
+};
+
+/**
+ * The file names a role may have, in the order they are looked for: `<stem>-<kind>-ubyte`, then
+ * with `.idx` instead of `-idx` (`train-images.idx3-ubyte`), each plain before `.gz` (a plain
+ * file loads without inflating and can be streamed).
+ */
+export function idxFileNames(role: IdxRole): string[] {
+  const [stem, kind] = IDX_ROLE_NAMES[role];
+  return [`${stem}-${kind}-ubyte`, `${stem}-${kind.replace('-idx', '.idx')}-ubyte`].flatMap((b) => [b, `${b}.gz`]);
+}
+
+/** The IDX files in `dir` by role (the first of {@link idxFileNames} present); roles without a file are absent. */
+export function findIdxFiles(dir: string): Partial<Record<IdxRole, string>> {
+  const found: Partial<Record<IdxRole, string>> = {};
+  for (const role of Object.keys(IDX_ROLE_NAMES) as IdxRole[]) {
+    const hit = idxFileNames(role).find((f) => existsSync(join(dir, f)));
+    if (hit !== undefined) found[role] = join(dir, hit);
+  }
+  return found;
+}
+
 /**
  * Load an MNIST-style directory: `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
- * `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally with `.gz` and/or with
- * `.idx` instead of `-idx` (e.g. `train-images.idx3-ubyte`). Train and test share numClasses
+ * `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, named as {@link idxFileNames} lists. Train and test share numClasses
  * (the larger of the two). Throws {@link DataError} if the directory or a file is missing.
  */
 export function loadIdxDir(dir: string, name: string = dir): Split {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(`data directory not found: ${dir}`);
-  const find = (stem: string, kind: 'images-idx3' | 'labels-idx1'): string => {
-    const dotted = kind.replace('-idx', '.idx');
-    const candidates = [`${stem}-${kind}-ubyte`, `${stem}-${dotted}-ubyte`].flatMap((b) => [b + '.gz', b]);
-    for (const c of candidates) {
-      const p = join(dir, c);
-      if (existsSync(p)) return p;
-    }
-    throw new DataError(`data file not found: ${join(dir, candidates[0]!)} (also tried ${candidates.slice(1).join(', ')})`);
+  const files = findIdxFiles(dir);
+  const find = (role: IdxRole): string => {
+    const found = files[role];
+    if (found !== undefined) return found;
+    const [first, ...others] = idxFileNames(role);
+    throw new DataError(`data file not found: ${join(dir, first!)} (also tried ${others.join(', ')})`);
   };
-  const train = loadIdxPair(find('train', 'images-idx3'), find('train', 'labels-idx1'), `${name} [train]`);
-  const test = loadIdxPair(find('t10k', 'images-idx3'), find('t10k', 'labels-idx1'), `${name} [test]`);
+  const train = loadIdxPair(find('trainImages'), find('trainLabels'), `${name} [train]`);
+  const test = loadIdxPair(find('testImages'), find('testLabels'), `${name} [test]`);
   if (train.sampleShape.join('x') !== test.sampleShape.join('x')) {
     throw new DataError(`${dir}: train images are [${train.sampleShape.join(', ')}] but test images are [${test.sampleShape.join(', ')}]`);
   }

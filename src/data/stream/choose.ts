@@ -5,9 +5,10 @@
  * values is the file's bytes (read whole) plus n·d·4 bytes of float32.
  */
 import { statSync } from 'node:fs';
+import { findIdxFiles } from '../idx.js';
 import { availableMemoryBytes, formatBytes } from '../machine-memory.js';
 import { RowFile } from './row-file.js';
-import { idxPaths, streamableKind } from './stream-split.js';
+import { streamableKind } from './stream-split.js';
 
 /** Data is streamed when loading it whole would take more than this share of the available memory. */
 export const AUTO_STREAM_SHARE = 0.5;
@@ -34,7 +35,7 @@ export function chooseStreaming(spec: string, forced: boolean | undefined, avail
     }
     need = statSync(spec).size + values * 4;
   } else {
-    file = idxPaths(spec).trainImages!;
+    file = findIdxFiles(spec).trainImages!;
     if (file.endsWith('.gz')) return { stream: false };
     need = statSync(file).size * 5;
   }

@@ -14,6 +14,7 @@
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { RowRange, RowReader } from '../streaming-data.js';
 import { DataError } from '../errors.js';
+import { checkDataSize, readIdxHeader } from '../idx.js';
 import { dataFileError } from '../io.js';
 import { parseNpyHeader } from '../npy.js';
 import { BINARIZE_THRESHOLD } from '../transforms.js';
@@ -78,12 +79,12 @@ export class RowFile implements RowReader {
    * {@link DataError} with the hint to gunzip it.
    */
   static idx(imagesPath: string, labelsPath: string | undefined, options: RowFileOptions = {}): RowFile {
-    const images = openIdx(imagesPath, 'images');
+    const images = openIdx(imagesPath);
     let labels: ReturnType<typeof openIdx> | undefined;
     try {
       if (images.dims.length < 2) throw new DataError(`${imagesPath}: expected an image array [n, ...], got dims [${images.dims.join(', ')}]`);
       if (labelsPath !== undefined) {
-        labels = openIdx(labelsPath, 'labels');
+        labels = openIdx(labelsPath);
         if (labels.dims.length !== 1) throw new DataError(`${labelsPath}: expected a 1-d label array [n], got dims [${labels.dims.join(', ')}]`);
         if (labels.dims[0] !== images.dims[0]) throw new DataError(`${labelsPath}: ${labels.dims[0]} labels but ${imagesPath} has ${images.dims[0]} images`);
       }
@@ -186,25 +187,16 @@ function readHead(fd: number, length: number): Uint8Array {
   return head.subarray(0, got);
 }
 
-/** Opens an IDX file and parses its header (magic 00 00 08 ndim, ndim big-endian u32 dims); checks the size. */
-function openIdx(path: string, what: string): { fd: number; dims: number[]; offset: number } {
+/** Opens an uncompressed IDX file, parses its header (data/idx.ts) and checks that its size matches the dims. */
+function openIdx(path: string): { fd: number; dims: number[]; offset: number } {
   const fd = openData(path);
   try {
     const size = fstatSync(fd).size;
     const head = readHead(fd, Math.min(size, 4 + 4 * 255));
     if (head[0] === 0x1f && head[1] === 0x8b) throw new DataError(`${path}: a gzipped IDX file cannot be streamed (gzip cannot seek); gunzip it first (gunzip -k ${path})`);
-    if (head.length < 4 || head[0] !== 0 || head[1] !== 0) throw new DataError(`${path}: not an IDX ${what} file (bad magic)`);
-    if (head[2] !== 0x08) throw new DataError(`${path}: unsupported IDX dtype 0x${head[2]!.toString(16).padStart(2, '0')} (only 0x08 unsigned byte)`);
-    const ndim = head[3]!;
-    if (ndim < 1) throw new DataError(`${path}: IDX file declares 0 dimensions`);
-    const offset = 4 + 4 * ndim;
-    if (head.length < offset) throw new DataError(`${path}: truncated IDX header`);
-    const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-    const dims = Array.from({ length: ndim }, (_, i) => dv.getUint32(4 + 4 * i, false));
-    const count = dims.reduce((a, b) => a * b, 1);
-    const have = size - offset;
-    if (have !== count) throw new DataError(`${path}: IDX dims [${dims.join(', ')}] need ${count} data bytes, file has ${have}${have < count ? ' (truncated)' : ''}`);
-    return { fd, dims, offset };
+    const header = readIdxHeader(head, path);
+    checkDataSize(header, size - header.headerLen, path, '');
+    return { fd, dims: header.dims, offset: header.headerLen };
   } catch (e) {
     closeSync(fd);
     throw e;

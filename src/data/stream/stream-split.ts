@@ -15,13 +15,13 @@
  * `limit` keeps the first `limit` training rows in file order. The training sample is the rows
  * of seeded blocks of the training set, at most SAMPLE_ROWS_MAX rows.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { Rng } from '../../nn/rng.js';
 import { cutBlocks, type RowRange, type StreamingData } from '../streaming-data.js';
 import type { Dataset } from '../dataset.js';
 import { DataError } from '../errors.js';
-import { loadIdxPair } from '../idx.js';
+import { findIdxFiles, loadIdxPair } from '../idx.js';
 import { subset } from '../ops.js';
 import { RowFile, type RowFileOptions } from './row-file.js';
 
@@ -68,30 +68,8 @@ export function streamableKind(spec: string): 'npy' | 'idx' | undefined {
   if (!existsSync(spec)) return undefined;
   const st = statSync(spec);
   if (st.isFile() && extname(spec).toLowerCase() === '.npy') return 'npy';
-  if (st.isDirectory() && idxPaths(spec).trainImages !== undefined) return 'idx';
+  if (st.isDirectory() && findIdxFiles(spec).trainImages !== undefined) return 'idx';
   return undefined;
-}
-
-/** The MNIST-style file names in `dir` (first match of `-idx`/`.idx`, plain before `.gz`). */
-export function idxPaths(dir: string): { trainImages?: string; trainLabels?: string; testImages?: string; testLabels?: string } {
-  const files = new Set(readdirSync(dir));
-  const find = (stem: string, kind: 'images-idx3' | 'labels-idx1'): string | undefined => {
-    const dotted = kind.replace('-idx', '.idx');
-    const names = [`${stem}-${kind}-ubyte`, `${stem}-${dotted}-ubyte`].flatMap((b) => [b, `${b}.gz`]);
-    const hit = names.find((f) => files.has(f));
-    return hit && join(dir, hit);
-  };
-  const out: Record<string, string> = {};
-  for (const [key, stem, kind] of [
-    ['trainImages', 'train', 'images-idx3'],
-    ['trainLabels', 'train', 'labels-idx1'],
-    ['testImages', 't10k', 'images-idx3'],
-    ['testLabels', 't10k', 'labels-idx1'],
-  ] as const) {
-    const p = find(stem, kind);
-    if (p) out[key] = p;
-  }
-  return out;
 }
 
 /** Opens `spec` for streaming (see the module comment). Throws {@link DataError} for data that cannot be streamed. */
@@ -119,7 +97,7 @@ export function openStreamSplit(spec: string, opts: StreamSplitOptions): StreamS
       test = readRows(reader, blocks.filter((_, i) => held.has(i)), `${spec} [test]`);
       trainRanges = blocks.filter((_, i) => !held.has(i));
     } else {
-      const p = idxPaths(spec);
+      const p = findIdxFiles(spec);
       reader = RowFile.idx(p.trainImages!, p.trainLabels, opts);
       files.push(reader);
       if (!p.testImages) throw new DataError(`${spec}: no t10k-images-idx3-ubyte[.gz] for the test split`);
