@@ -21,6 +21,7 @@ import { gaussianKlToStandard } from '../../losses/divergence.js';
 import { bceWithLogits, gaussianNll } from '../../losses/reconstruction.js';
 import { ConvNet } from '../conv-common/conv-net.js';
 import { klWeight, logImportanceWeight, reparameterise, vaeTerms } from '../common/gaussian-vae.js';
+import { scaledLabel } from '../common/scaled-label.js';
 import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
 import type { ConvVaeConfig } from './config.js';
 
@@ -69,8 +70,7 @@ export class ConvVae implements AutoencoderModel {
   /** s·y, or undefined for an unconditional model; a conditional one without y is a programming error. */
   private label(y: Value | undefined, what: string): Value | undefined {
     if (this.numClasses === 0) return undefined;
-    if (!y) throw new Error(`${this.family} ${what}: the one-hot labels y are required`);
-    return this.labelScale === 1 ? y : op.mul(y, this.labelScale);
+    return scaledLabel(this.family, what, y, this.labelScale);
   }
 
   /** q(z|x[, y]): μ and log σ² [B, latent]; `z` is μ. */

@@ -15,21 +15,11 @@
  * graphs: callers (and exported encoder/decoder ONNX models) still feed the plain one-hot y.
  */
 import type { Value } from '../../graph/graph.js';
-import * as op from '../../graph/ops.js';
 import type { Builder } from '../../nn/builder.js';
+import { scaledLabel } from '../common/scaled-label.js';
 import { Vae } from '../vae/model.js';
 import type { AutoencoderModel, Batch, Codes, Terms } from '../types.js';
 import type { CvaeConfig } from './config.js';
-
-function requireLabels(y: Value | undefined, what: string): Value {
-  if (!y) throw new Error(`cvae ${what}: the one-hot labels y are required`);
-  return y;
-}
-
-/** s·y [B, C], the label as both networks read it (y itself when s = 1). */
-export function scaleLabel(y: Value, s: number): Value {
-  return s === 1 ? y : op.mul(y, s);
-}
 
 export class Cvae implements AutoencoderModel {
   readonly family: string = 'cvae';
@@ -59,7 +49,7 @@ export class Cvae implements AutoencoderModel {
 
   /** The one-hot labels as the networks read them: s·y. */
   private label(y: Value | undefined, what: string): Value {
-    return scaleLabel(requireLabels(y, what), this.config.labelScale);
+    return scaledLabel('cvae', what, y, this.config.labelScale);
   }
 
   encode(b: Builder, x: Value, y?: Value): Codes {
