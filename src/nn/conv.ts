@@ -13,9 +13,8 @@ import * as op from '../graph/ops.js';
 import { formatShape, samePads, windowOutSize } from '../graph/shape.js';
 import * as sp from '../graph/spatial.js';
 import type { Builder } from './builder.js';
-import { type InitName, initializerFor, torchUniform, zeros } from './init.js';
+import { type InitName, initializerFor, ones, torchUniform, zeros } from './init.js';
 import { type Activation, activate } from './layers.js';
-import type { Rng } from './rng.js';
 
 /** [C, H, W] of one sample. */
 export type ChwShape = readonly [number, number, number];
@@ -134,7 +133,6 @@ export interface BatchNormOptions {
   readonly epsilon?: number;
 }
 
-const ones = (_rng: Rng, shape: readonly number[]): Float32Array => new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1);
 
 /**
  * Batch normalisation (Ioffe & Szegedy 2015) over axis 1 of x [B, C, ...]:
@@ -227,16 +225,21 @@ export interface ConvPlan {
 
 const positiveInt = (v: number): boolean => Number.isInteger(v) && v >= 1;
 
+/** One layer's output height and width on an H×W input, and its pads [top, left, bottom, right] ('same' pads as ONNX SAME_UPPER). */
+function layerGeometry(h: number, w: number, spec: ConvStackSpec): { oh: number; ow: number; pads: [number, number, number, number] } {
+  const [pt, pb] = spec.padding === 'valid' ? [0, 0] : samePads(h, spec.kernel, spec.stride);
+  const [pl, pr] = spec.padding === 'valid' ? [0, 0] : samePads(w, spec.kernel, spec.stride);
+  return { oh: windowOutSize(h, spec.kernel, spec.stride, pt!, pb!), ow: windowOutSize(w, spec.kernel, spec.stride, pl!, pr!), pads: [pt!, pl!, pb!, pr!] };
+}
+
 /** How many layers of the stack an H×W image fits before an input gets smaller than the stride or the kernel. */
 function maxLayers(h: number, w: number, spec: ConvStackSpec): number {
   let [hh, ww] = [h, w];
   for (let n = 0; n < 64; n++) {
     if (Math.min(hh, ww) < Math.max(spec.stride, spec.kernel)) return n;
-    const ph = spec.padding === 'valid' ? [0, 0] : samePads(hh, spec.kernel, spec.stride);
-    const pw = spec.padding === 'valid' ? [0, 0] : samePads(ww, spec.kernel, spec.stride);
-    const next = [windowOutSize(hh, spec.kernel, spec.stride, ph[0]!, ph[1]!), windowOutSize(ww, spec.kernel, spec.stride, pw[0]!, pw[1]!)];
-    if (next[0] === hh && next[1] === ww) return Infinity;
-    [hh, ww] = [next[0]!, next[1]!];
+    const { oh, ow } = layerGeometry(hh, ww, spec);
+    if (oh === hh && ow === ww) return Infinity;
+    [hh, ww] = [oh, ow];
   }
   return 64;
 }
@@ -268,12 +271,10 @@ export function planConvStack(input: readonly number[], spec: ConvStackSpec): Co
       const fix = i === 0 || fit === 0 ? `use a stride of at most ${Math.min(h, w)}` : `use at most ${fit} layers (--conv with ${fit} channel counts) or a smaller stride`;
       throw new UsageError(`${layer}: stride ${spec.stride} is larger than its ${h}×${w} input, leaving no room for a second output position (image ${chw.join('×')}, channels ${list}); ${fix}`);
     }
-    const [pt, pb] = spec.padding === 'valid' ? [0, 0] : samePads(h, spec.kernel, spec.stride);
-    const [pl, pr] = spec.padding === 'valid' ? [0, 0] : samePads(w, spec.kernel, spec.stride);
-    const oh = windowOutSize(h, spec.kernel, spec.stride, pt, pb);
-    const ow = windowOutSize(w, spec.kernel, spec.stride, pl, pr);
+    const { oh, ow, pads } = layerGeometry(h, w, spec);
+    const [pt, pl, pb, pr] = pads;
     const remainder: [number, number] = [(h + pt + pb - spec.kernel) % spec.stride, (w + pl + pr - spec.kernel) % spec.stride];
-    stages.push({ input: cur, output: [out, oh, ow], pads: [pt, pl, pb, pr], remainder });
+    stages.push({ input: cur, output: [out, oh, ow], pads, remainder });
     cur = [out, oh, ow];
   });
   return { spec, input: chw, stages, output: cur };

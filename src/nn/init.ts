@@ -20,7 +20,10 @@ export function fans(shape: readonly number[]): [number, number] {
   return [shape[0] ?? 1, shape[0] ?? 1];
 }
 
+/** All zeros (biases, BatchNorm's shift β and running mean). */
 export const zeros: Initializer = (_rng, shape) => new Float32Array(size(shape));
+/** All ones (BatchNorm's scale γ and running variance start at 1). */
+export const ones: Initializer = (_rng, shape) => new Float32Array(size(shape)).fill(1);
 
 /** He/Kaiming normal: N(0, 2/fan_in), for ReLU layers (He et al., 2015). */
 export const heNormal: Initializer = (rng, shape) => rng.fillNormal(new Float32Array(size(shape)), 0, Math.sqrt(2 / fans(shape)[0]));
