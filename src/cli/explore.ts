@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
 import { PROJECTION_METHODS, type ProjectionMethod } from '../latent/projection.js';
 import { EXPLORE_SPLITS, type ExploreSplit } from '../workflow/explore-bundle.js';
-import { DEFAULT_HOST, DEFAULT_PORT, exploreServe, exploreStatic } from '../workflow/explore-run.js';
+import { DEFAULT_HOST, DEFAULT_PORT, exploreServe, exploreServeTrainTab, exploreStatic } from '../workflow/explore-run.js';
 import { nonNegativeInt, oneOf, positiveInt, threadCount } from './flags.js';
 import { PhaseProgress } from './progress.js';
 
@@ -57,7 +57,7 @@ function untilInterrupted(): Promise<void> {
 export function exploreCommand(): Command {
   return new Command('explore')
     .description('explore a run in the browser: its map, live decoding with sliders, interpolation, sampling, drawing (served on 127.0.0.1, or written as a static folder)')
-    .argument('<run>', 'run directory')
+    .argument('[run]', 'run directory (none: the page alone, on its Train tab, which trains a model in the browser)')
     .option('--port <n>', `port to listen on (default ${DEFAULT_PORT}; 0: any free port)`, portNumber)
     .option('--host <address>', `address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 exposes the run to the network)`)
     .option('--open', 'open the page in the default browser')
@@ -69,8 +69,18 @@ export function exploreCommand(): Command {
     .option('--seed <n>', 'seed of the projection, the subset and the prior draws (default 0)', nonNegativeInt)
     .option('--threads <n>', 'CPU threads for building the files (default: all cores)', threadCount)
     .option('--json', 'print one JSON object (the URL, or the static folder)')
-    .action(async (dir: string, f: Flags) => {
+    .action(async (dir: string | undefined, f: Flags) => {
       if (f.force && f.static === undefined) throw new UsageError('--force applies to --static only');
+      if (dir === undefined) {
+        const runOnly = (['static', 'method', 'split', 'maxPoints', 'seed', 'threads'] as const).filter((k) => f[k] !== undefined);
+        if (runOnly.length) throw new UsageError(`--${runOnly[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs a run: latentkit explore RUN`);
+        const { url, server } = await exploreServeTrainTab({ port: f.port, host: f.host });
+        process.stdout.write(f.json ? `${JSON.stringify({ url, run: null })}\n` : `no run given: serving the Train tab (Ctrl-C stops)\n${url}\n`);
+        if (f.open) openInBrowser(url);
+        await untilInterrupted();
+        await server.close();
+        return;
+      }
       const progress = new PhaseProgress();
       const common = { dir, method: f.method, split: f.split, maxPoints: f.maxPoints, seed: f.seed, threads: f.threads, onProgress: progress.update };
       if (f.static !== undefined) {

@@ -62,6 +62,17 @@ export async function exploreServe(opts: ServeOptions): Promise<ServingExplorer>
   }
 }
 
+/**
+ * `latentkit explore` without a run: the page alone, opened on its Train tab (which trains in
+ * the browser and needs no run), served with the same headers and host checks.
+ */
+export async function exploreServeTrainTab(opts: { readonly port?: number; readonly host?: string }): Promise<{ readonly url: string; readonly server: ExploreServer }> {
+  const page = pageDir();
+  const server = await listenExplorer({ pageDir: page, host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
+  server.serve(null);
+  return { url: `${server.url}#train`, server };
+}
+
 export interface StaticOptions extends ExploreOptions {
   readonly out: string;
   readonly force?: boolean;

@@ -56,8 +56,8 @@ export function isPlainPath(rawPath: string): boolean {
 export interface ExploreServer {
   readonly server: Server;
   readonly url: string;
-  /** Start answering with the page and this bundle folder. */
-  serve(bundleDir: string): void;
+  /** Start answering with the page and this bundle folder (null: the page alone, whose Train tab needs no run; /run/ is then a 404). */
+  serve(bundleDir: string | null): void;
   close(): Promise<void>;
 }
 
@@ -114,8 +114,8 @@ export async function listenExplorer(opts: { pageDir: string; host: string; port
   return {
     server,
     url: `http://${hostInUrl}:${address.port}/`,
-    serve(bundleDir: string) {
-      const bundle = sirv(bundleDir, { dev: false, etag: true });
+    serve(bundleDir: string | null) {
+      const bundle = bundleDir === null ? (_req: IncomingMessage, res: ServerResponse, next: () => void) => next() : sirv(bundleDir, { dev: false, etag: true });
       handler = (req, res) => {
         const url = req.url ?? '/';
         if (url.startsWith(BUNDLE_PREFIX)) {
