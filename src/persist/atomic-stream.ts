@@ -7,7 +7,7 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir, tempPathFor } from './atomic.js';
+import { fsyncDir, tempPathFor, withFilePath } from './atomic.js';
 
 export class AtomicFileWriter {
   private fd: number | undefined;
@@ -28,7 +28,7 @@ export class AtomicFileWriter {
     return new AtomicFileWriter(path, tmp, openSync(tmp, 'wx', 0o644));
   }
 
-  /** Appends `data`; on a failed write the temp file is removed and the error rethrown. */
+  /** Appends `data`; on a failed write the temp file is removed and the error rethrown, naming `path` (a full disk names no file otherwise). */
   write(data: Uint8Array): void {
     if (this.fd === undefined) throw new Error(`AtomicFileWriter(${this.path}): write after commit or abort`);
     try {
@@ -37,7 +37,7 @@ export class AtomicFileWriter {
       this.bytes += data.length;
     } catch (e) {
       this.abort();
-      throw e;
+      throw withFilePath(e, this.path);
     }
   }
 
@@ -51,7 +51,7 @@ export class AtomicFileWriter {
       renameSync(this.tempPath, this.path);
     } catch (e) {
       this.abort();
-      throw e;
+      throw withFilePath(e, this.path);
     }
     fsyncDir(dirname(this.path));
   }

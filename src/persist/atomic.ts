@@ -14,6 +14,11 @@ export interface AtomicWriteOptions {
 /** A temp file name of {@link tempPathFor}: `.<basename>.tmp-<pid>-<12 hex chars>`. */
 const TEMP_NAME = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{12}$/;
 
+/** Whether `name` (a file name, not a path) is a temp file of {@link tempPathFor}. */
+export function isTempFileName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
 /** The file a temp path of {@link tempPathFor} stands in for (other paths are returned as they are). */
 export function targetOfTempPath(path: string): string {
   return path.replace(/(^|\/)\.([^/]+)\.tmp-\d+-[0-9a-f]{12}$/, '$1$2');
@@ -62,7 +67,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: A
       }
     }
     rmSync(tmp, { force: true });
-    throw withPath(err, path);
+    throw withFilePath(err, path);
   }
   fsyncDir(dirname(path));
 }
@@ -71,7 +76,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: A
  * `err` with `path` set when it is a file-system error without one: `write`, `fsync` and
  * `close` on a descriptor report no path, so a full disk (ENOSPC) could not name its file.
  */
-function withPath(err: unknown, path: string): unknown {
+export function withFilePath(err: unknown, path: string): unknown {
   const e = err as NodeJS.ErrnoException;
   if (err instanceof Error && typeof e.code === 'string' && e.path === undefined) e.path = path;
   return err;
@@ -97,7 +102,7 @@ export function appendLineDurable(path: string, line: string): void {
     }
     fsyncSync(fd);
   } catch (err) {
-    throw withPath(err, path);
+    throw withFilePath(err, path);
   } finally {
     closeSync(fd);
   }

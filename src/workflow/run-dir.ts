@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { STD_FLOOR, type StandardizeStats } from '../data/transforms.js';
 import { UsageError } from '../errors.js';
 import { type FamilyConfig, MODEL_FAMILIES } from '../models/registry.js';
-import { appendLineDurable, removeDeadWritersTempFiles, writeFileAtomic } from '../persist/atomic.js';
+import { appendLineDurable, isTempFileName, removeDeadWritersTempFiles, writeFileAtomic } from '../persist/atomic.js';
 import type { PingPongBuffers } from '../runtime/buffers.js';
 import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, type LoadedCheckpoint, NoCheckpointError, saveCheckpoint, STATE_FILE, writeStateMirror } from '../train/checkpoint.js';
 import type { TrainerProgress } from '../train/trainer.js';
@@ -112,16 +112,13 @@ const RUN_FILES = [
   'codes-train-labels.npy',
 ];
 
-/** A temp file of an atomic write (persist/atomic.ts `tempPathFor`), left behind by a killed writer. */
-const TEMP_FILE = /^\..+\.tmp-\d+-[0-9a-f]{12}$/;
-
 /**
  * Whether `dir` holds only what a run that never finished an epoch leaves: run files without
  * a checkpoint, temp files of killed writes, the lock. Such a directory holds nothing to lose,
  * so a new run may start over in it without `--force`.
  */
 function isUnfinishedStart(entries: readonly string[]): boolean {
-  return !entries.includes(CHECKPOINT_FILE) && entries.every((f) => RUN_FILES.includes(f) || TEMP_FILE.test(f) || f === LOCK_FILE);
+  return !entries.includes(CHECKPOINT_FILE) && entries.every((f) => RUN_FILES.includes(f) || isTempFileName(f) || f === LOCK_FILE);
 }
 
 /**
@@ -149,7 +146,7 @@ export function prepareNewRunDir(dir: string, force: boolean): void {
   mkdirSync(dir, { recursive: true });
   const entries = readdirSync(dir);
   if (force || isUnfinishedStart(entries)) for (const f of RUN_FILES) rmSync(join(dir, f), { force: true });
-  for (const f of entries) if (TEMP_FILE.test(f)) rmSync(join(dir, f), { force: true });
+  for (const f of entries) if (isTempFileName(f)) rmSync(join(dir, f), { force: true });
 }
 
 export function writeRunConfig(dir: string, config: RunConfig): void {
