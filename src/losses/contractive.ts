@@ -18,19 +18,20 @@ export function contractiveExact(h: Value, W: Value): Value {
 /**
  * ‖∂code/∂x‖_F² per sample [B] for any encoder, by one VJP per code unit: with seed e_j
  * (one-hot [1, J] broadcast over the batch), grad(code, x, e_j) is row j of every sample's
- * Jacobian [B, D]; the squares are summed over D and j. `x` must be the graph value the
- * encoder consumed.
+ * Jacobian [B, ...x's sample shape]; the squares are summed over every non-batch axis and j, so
+ * x may be flat [B, D] or an image [B, C, H, W]. `x` must be the graph value the encoder consumed.
  */
 export function contractiveAutodiff(code: Value, x: Value): Value {
   const J = code.shape[1];
   if (code.rank !== 2 || typeof J !== 'number') throw new Error(`contractiveAutodiff: expected a [B, J] code, got ${code}`);
   const g = code.graph;
+  const sampleAxes = Array.from({ length: x.rank - 1 }, (_, i) => i + 1);
   let total: Value | undefined;
   for (let j = 0; j < J; j++) {
     const oneHot = new Float32Array(J);
     oneHot[j] = 1;
     const [row] = grad(code, [x], op.expandAs(g.constant(oneHot, [1, J]), code));
-    const sq = op.reduceSum(op.square(row!), [1]);
+    const sq = op.reduceSum(op.square(row!), sampleAxes);
     total = total ? op.add(total, sq) : sq;
   }
   return total!;
