@@ -11,19 +11,21 @@ import { dirname, join } from 'node:path';
 import { PAGE_DIR } from '../workflow/explore-page.js';
 import { ROOT } from './cli-harness.js';
 
-/** Sources of the page outside web/ (imported by web/src). */
-const CORE_SOURCES = ['src/latent/interpolate.ts', 'src/latent/attribute.ts', 'src/workflow/explore-manifest.ts'];
+/** Test files, which the page never imports. */
+const TEST_FILE = /\.test\.ts$/;
 
+/** Newest modification time under `path`, test files left out. */
 function newestMtime(path: string): number {
   const s = statSync(path);
-  if (!s.isDirectory()) return s.mtimeMs;
+  if (!s.isDirectory()) return TEST_FILE.test(path) ? 0 : s.mtimeMs;
   return readdirSync(path).reduce((t, f) => Math.max(t, newestMtime(join(path, f))), s.mtimeMs);
 }
 
 function pageIsCurrent(): boolean {
   const index = join(PAGE_DIR, 'index.html');
   if (!existsSync(index)) return false;
-  const sources = Math.max(newestMtime(join(ROOT, 'web')), ...CORE_SOURCES.map((f) => statSync(join(ROOT, f)).mtimeMs));
+  // The page imports much of src/ (the Train tab's worker bundles the training core) and package.json (the version).
+  const sources = Math.max(newestMtime(join(ROOT, 'web')), newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'package.json')).mtimeMs);
   return statSync(index).mtimeMs >= sources;
 }
 
