@@ -94,6 +94,11 @@ export interface TrainedStage {
   evaluate(data: Dataset): Promise<TermValues>;
   /** The codes `z` [n, latentDim] of `data` under the trained parameters (autoencoders only). */
   encode(data: Dataset): Promise<Float32Array>;
+  /**
+   * Trains the same model again from the start, on the programs compiled for it: the same
+   * result as a new `fit(model, data, options)`, without compiling again.
+   */
+  retrain(data: Dataset, options: StageOptions): Promise<void>;
   release(): Promise<void>;
 }
 

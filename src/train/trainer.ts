@@ -118,8 +118,8 @@ const read = (t: Tensor): number => (t.data as Float32Array)[0]!;
 
 export class Trainer {
   readonly state: PingPongBuffers;
-  private dataRng: Rng;
-  private noiseRng: Rng;
+  private dataRng!: Rng;
+  private noiseRng!: Rng;
   private epochsDone = 0;
   private steps = 0;
   /** The position inside the next epoch that a restored mid-epoch checkpoint asks to continue from. */
@@ -131,6 +131,7 @@ export class Trainer {
   private readonly schedTensors: Record<string, Tensor> = {};
   private stepsPerEpoch = 1;
   private totalSteps = 1;
+  private released = false;
 
   private constructor(
     readonly model: TrainableModel,
@@ -138,16 +139,7 @@ export class Trainer {
     readonly compiled: CompiledTraining,
   ) {
     this.state = new PingPongBuffers(compiled.stateSpecs);
-    const initRng = new Rng(`${options.seed}:init`);
-    for (const p of compiled.params) {
-      const fresh = p.init(initRng, p.shape);
-      this.state.set(p.name, options.initialParams?.[p.name] ?? fresh);
-    }
-    // Model state (batch norm's running statistics: zeros and ones) after every parameter, so
-    // the parameters' draws from initRng are those of the same model without state.
-    for (const s of compiled.states) this.state.set(s.name, options.initialParams?.[s.name] ?? s.init(initRng, s.shape));
-    this.dataRng = new Rng(`${options.seed}:data`);
-    this.noiseRng = new Rng(`${options.seed}:noise`);
+    this.restart(options.initialParams);
     this.phaseIo = compiled.phases.map((p) => ({ terms: Object.fromEntries(p.graph.phase.terms.map((t) => [t, scalar()])), lr: scalar() }));
     for (const s of compiled.schedules) this.schedTensors[s.name] = scalar();
     const chain = compiled.chain?.graph;
@@ -155,6 +147,29 @@ export class Trainer {
       terms: Object.fromEntries(Object.keys(chain.outputs).filter((k) => !k.startsWith('next:')).map((k) => [k, scalar()])),
       lrs: chain.lrInputs.map(() => scalar()),
     };
+  }
+
+  /**
+   * Starts afresh on the programs compiled already, as `Trainer.create` with these
+   * `initialParams` would: parameters from `initialParams` or the seeded initialisers, model
+   * state initialised, optimizer state zero, data and noise generators reseeded, no epoch or
+   * step done. (A stacked AE's head trains from its pretrained encoder, then from scratch.)
+   */
+  restart(initialParams?: Readonly<Record<string, Float32Array>>): void {
+    for (const s of this.compiled.stateSpecs) this.state.get(s.name).fill(0);
+    const initRng = new Rng(`${this.options.seed}:init`);
+    for (const p of this.compiled.params) {
+      const fresh = p.init(initRng, p.shape);
+      this.state.set(p.name, initialParams?.[p.name] ?? fresh);
+    }
+    // Model state (batch norm's running statistics: zeros and ones) after every parameter, so
+    // the parameters' draws from initRng are those of the same model without state.
+    for (const s of this.compiled.states) this.state.set(s.name, initialParams?.[s.name] ?? s.init(initRng, s.shape));
+    this.dataRng = new Rng(`${this.options.seed}:data`);
+    this.noiseRng = new Rng(`${this.options.seed}:noise`);
+    this.epochsDone = 0;
+    this.steps = 0;
+    this.resumeAt = undefined;
   }
 
   /** Compiles the model's programs and initialises its parameters from `options.seed`. */
@@ -346,7 +361,10 @@ export class Trainer {
     );
   }
 
+  /** Closes the programs' sessions (once; later calls do nothing). */
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     await Promise.all([...this.compiled.phases.map((p) => p.program.release()), this.compiled.eval.release(), this.compiled.chain?.program.release()]);
   }
 }

@@ -314,6 +314,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     const extra = await finalArtifacts(out, config.model, model, trainer, split, t.seed, opts.threads);
     if (procedure.afterTraining) {
       const params = trainer.paramValues();
+      // The run's programs have done their work; the procedure's stages compile their own.
+      await trainer.release();
       Object.assign(extra, await procedure.afterTraining(modelConfig, { ...procedureContext, params }));
     }
     // A resumed finished run trained no epoch here: its last epoch's terms come from metrics.jsonl.

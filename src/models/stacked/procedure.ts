@@ -105,25 +105,6 @@ export function selectLabelled(data: Dataset, count: number, seed: number): Data
   return takeRows(data, picked, `${data.name} (${count} labelled)`);
 }
 
-/**
- * Trains the head network (encoder + softmax layer) on `labelled` for `config.headEpochs`
- * epochs, starting the encoder from `encoder` (parameters by name) or, without it, from the
- * seeded initialisers; returns its terms on `test` (`loss`, `accuracy`).
- */
-export async function trainHead(config: StackedConfig, labelled: Dataset, test: Dataset, trainer: StageTrainer, encoder?: Params, log?: Log): Promise<TermValues> {
-  const what = encoder ? 'pretrained' : 'scratch';
-  const epochs = config.headEpochs;
-  const onEpoch = (e: number, terms: TermValues): void => {
-    if (e === epochs || e % 10 === 0) log?.(`head (${what}, ${labelled.n} labels): epoch ${e}/${epochs}  train: ${fmt(terms)}`);
-  };
-  const stage = await trainer.fit(new StackedHead(config), labelled, { epochs, onEpoch, ...(encoder && { initialParams: encoder }) });
-  try {
-    return await stage.evaluate(test);
-  } finally {
-    await stage.release();
-  }
-}
-
 /** The encoder parameters (`enc.*`) of a deep AE's parameters. */
 export function encoderParams(params: Params): Record<string, Float32Array> {
   return Object.fromEntries(Object.entries(params).filter(([name]) => name.startsWith('enc.')));
@@ -131,7 +112,10 @@ export function encoderParams(params: Params): Record<string, Float32Array> {
 
 /**
  * Head and from-scratch accuracies on `test` with `config.labels` labelled samples of `train`
- * (chosen with the trainer's seed), the head starting from `encoder`.
+ * (chosen with the trainer's seed): the head network (encoder + softmax layer) trained on them
+ * for `config.headEpochs` epochs from `encoder` (parameters by name), then again from the seeded
+ * initialisers, with the same optimizer, batch size, seed and budget. Both starts train one
+ * compiled network (`TrainedStage.retrain`).
  */
 export async function compareHeads(config: StackedConfig, train: Dataset, test: Dataset, trainer: StageTrainer, encoder: Params, log?: Log): Promise<{ head_accuracy: number; scratch_accuracy: number }> {
   // The AE itself reads no labels, so the workflow has not checked the test split's.
@@ -140,9 +124,21 @@ export async function compareHeads(config: StackedConfig, train: Dataset, test: 
     throw new UsageError(`--labels ${config.labels}: the head is scored on ${test.name}, ${test.labels ? `whose label ${test.labels[bad]} of row ${bad} is outside [0, ${config.numClasses})` : 'which has no labels'}`);
   }
   const labelled = selectLabelled(train, config.labels, trainer.seed);
-  const head = await trainHead(config, labelled, test, trainer, encoderParams(encoder), log);
-  const scratch = await trainHead(config, labelled, test, trainer, undefined, log);
-  return { head_accuracy: head['accuracy']!, scratch_accuracy: scratch['accuracy']! };
+  const epochs = config.headEpochs;
+  const onEpoch =
+    (what: string) =>
+    (e: number, terms: TermValues): void => {
+      if (e === epochs || e % 10 === 0) log?.(`head (${what}, ${labelled.n} labels): epoch ${e}/${epochs}  train: ${fmt(terms)}`);
+    };
+  const stage = await trainer.fit(new StackedHead(config), labelled, { epochs, initialParams: encoderParams(encoder), onEpoch: onEpoch('pretrained') });
+  try {
+    const head = await stage.evaluate(test);
+    await stage.retrain(labelled, { epochs, onEpoch: onEpoch('scratch') });
+    const scratch = await stage.evaluate(test);
+    return { head_accuracy: head['accuracy']!, scratch_accuracy: scratch['accuracy']! };
+  } finally {
+    await stage.release();
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadBundledMnist } from '../../data/mnist.js';
 import { subset } from '../../data/ops.js';
+import { Program } from '../../runtime/program.js';
 import { buildEvalGraph } from '../../train/programs.js';
 import { Trainer, type TrainerOptions } from '../../train/trainer.js';
 import { loadRun } from '../../workflow/load-run.js';
@@ -12,9 +13,9 @@ import { getFamily } from '../registry.js';
 import { aeConfigSchema } from '../ae/config.js';
 import { Ae } from '../ae/model.js';
 import { stackedConfigSchema } from './config.js';
-import { deepParamName, depth, layerAe, StackedAe } from './model.js';
+import { deepParamName, depth, layerAe, StackedAe, StackedHead } from './model.js';
 import { stageTrainer } from '../../workflow/stage-trainer.js';
-import { compareHeads, pretrainLayers, selectLabelled } from './procedure.js';
+import { compareHeads, encoderParams, pretrainLayers, selectLabelled } from './procedure.js';
 
 const { train, test } = loadBundledMnist();
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-stacked-'));
@@ -122,6 +123,69 @@ describe('stacked', () => {
     expect((gaps[0]! + gaps[1]!) / 2).toBeGreaterThan(0.02);
     expect(summary.test['head_accuracy']!).toBeGreaterThan(0.8);
   }, 120_000);
+
+  it('a stage trained again on its compiled programs is a fresh stage, bit for bit', async () => {
+    // 10 full batches of 32: 8 steps in one chained call, then 2 single steps, per epoch.
+    const config = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [16], latent: 4, labels: 320, numClasses: 10 });
+    const data = subset(train, 320);
+    const trainer = stageTrainer({ batchSize: 32, seed: 2, threads: 1, optimizer: { kind: 'adam', lr: 3e-3 } });
+    const head = new StackedHead(config);
+    const fresh = await trainer.fit(head, data, { epochs: 2 });
+    const reused = await trainer.fit(head, data, { epochs: 2, initialParams: encoderParams(fresh.params()) });
+    try {
+      const started = await reused.evaluate(test);
+      const epochs: number[] = [];
+      await reused.retrain(data, { epochs: 2, onEpoch: (e) => epochs.push(e) });
+      expect(epochs).toEqual([1, 2]);
+      // Same parameters, optimizer state, data order and noise as a new stage: the same numbers.
+      expect(reused.params()).toEqual(fresh.params());
+      const again = await reused.evaluate(test);
+      expect(again).toEqual(await fresh.evaluate(test));
+      expect(again['accuracy']).not.toBe(started['accuracy']);
+    } finally {
+      await Promise.all([fresh.release(), reused.release()]);
+    }
+  });
+
+  it('the head is compiled once for both starts, without a chain it would never call', async () => {
+    const config = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [8], latent: 4, labels: 100, numClasses: 10, headEpochs: 2 });
+    const compile = vi.spyOn(Program, 'compile');
+    try {
+      // 100 labels at batch 32: 3 full batches, fewer than the 8 a chained call takes.
+      const r = await compareHeads(config, train, subset(test, 200), stageTrainer({ batchSize: 32, seed: 0, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } }), {});
+      expect(compile.mock.calls.map((c) => c[0]).sort()).toEqual(['stacked.head.eval', 'stacked.head.main']);
+      expect(r.head_accuracy).toBeGreaterThan(0.1);
+      expect(r.scratch_accuracy).toBeGreaterThan(0.1);
+    } finally {
+      compile.mockRestore();
+    }
+  });
+
+  it("a run closes its fine-tuning programs before the head's are compiled, and every program by its end", async () => {
+    const live = new Map<Program, string>();
+    const liveAtHead: string[][] = [];
+    const compile = Program.compile.bind(Program);
+    const compileSpy = vi.spyOn(Program, 'compile').mockImplementation(async (name, ...rest) => {
+      if (name.startsWith('stacked.head.')) liveAtHead.push([...live.values()]);
+      const p = await compile(name, ...rest);
+      live.set(p, name);
+      return p;
+    });
+    const release = Program.prototype.release;
+    const releaseSpy = vi.spyOn(Program.prototype, 'release').mockImplementation(async function (this: Program) {
+      live.delete(this);
+      return release.call(this);
+    });
+    try {
+      const model = { family: 'stacked', hidden: [8], latent: 4, pretrainEpochs: 1, labels: 100, headEpochs: 1 };
+      await trainRun({ report: false, model, train: { epochs: 1 }, data: { spec: 'mnist', limit: 300 }, out: join(tmp, 'released'), threads: 1 });
+      expect(liveAtHead).toEqual([[], []]);
+      expect([...live.values()]).toEqual([]);
+    } finally {
+      compileSpy.mockRestore();
+      releaseSpy.mockRestore();
+    }
+  });
 
   it('a run writes the standard run directory, and --resume continues fine-tuning without pretraining again', async () => {
     const model = { family: 'stacked', hidden: [32], latent: 8, pretrainEpochs: 1, labels: 100, headEpochs: 2 };
