@@ -11,9 +11,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { dist: { type: 'string' }, limit: { type: 'string', default: '30720' }, optimizer: { type: 'string', default: 'adam' }, threads: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { dist: { type: 'string' }, limit: { type: 'string', default: '30720' }, optimizer: { type: 'string', default: 'adam' }, threads: { type: 'string', default: '2' }, model: { type: 'string', default: 'vae' }, top: { type: 'string', default: '0' } } });
 const dist = resolve(values.dist ?? new URL('../dist', import.meta.url).pathname);
 const { Trainer, Vae, vaeConfigSchema, loadFashionMnist } = await import(pathToFileURL(join(dist, 'index.js')).href);
+const conv = values.model === 'conv-vae';
+if (!conv && values.model !== 'vae') throw new Error(`--model: vae or conv-vae (got ${values.model})`);
 const ort = (await import('onnxruntime-node')).default;
 
 const dir = mkdtempSync(join(tmpdir(), 'lk-prof-'));
@@ -27,8 +29,14 @@ ort.InferenceSession.create = async function (bytes, opts) {
 
 const split = loadFashionMnist();
 const n = Math.min(Number(values.limit), split.train.n);
-const train = { ...split.train, n, x: split.train.x.subarray(0, n * 784), sampleShape: [784] };
-const model = new Vae(vaeConfigSchema.parse({ inputShape: [784] }));
+const inputShape = conv ? [1, 28, 28] : [784];
+const train = { ...split.train, n, x: split.train.x.subarray(0, n * 784), sampleShape: inputShape };
+let model;
+if (conv) {
+  const { ConvVae } = await import(pathToFileURL(join(dist, 'models/conv-vae/model.js')).href);
+  const { convVaeConfigSchema } = await import(pathToFileURL(join(dist, 'models/conv-vae/config.js')).href);
+  model = new ConvVae(convVaeConfigSchema.parse({ inputShape }));
+} else model = new Vae(vaeConfigSchema.parse({ inputShape }));
 const trainer = await Trainer.create(model, { batchSize: 128, seed: 0, threads: Number(values.threads), optimizer: { kind: values.optimizer, lr: 1e-3 } });
 const r = await trainer.trainEpoch(train, 1);
 process.stderr.write(`${r.samplesPerSec.toFixed(0)} samples/s over ${n} rows (${r.step} steps; wall ${(r.seconds * 1000 / r.step).toFixed(3)} ms/step)\n`);
@@ -49,7 +57,8 @@ for (const f of files) {
 }
 rmSync(dir, { recursive: true, force: true });
 const { runs, nodes } = best;
-const steps = r.step - (r.step % 8); // steps done by the chain (8 per call)
+// Steps done by the profiled program: the chain's 8 per call, or one per call without a chain.
+const steps = trainer.compiled.chain ? r.step - (r.step % trainer.compiled.chain.graph.steps) : runs.length;
 const runUs = runs.reduce((a, e) => a + e.dur, 0);
 const nodeUs = nodes.reduce((a, e) => a + e.dur, 0);
 const byType = new Map();
@@ -60,3 +69,19 @@ for (const e of nodes) {
 }
 process.stderr.write(`chained program: ${runs.length} calls, ${(runUs / 1000 / steps).toFixed(3)} ms/step in model_run, ${(nodeUs / 1000 / steps).toFixed(3)} ms/step in kernels (${nodes.length / runs.length} kernels per call)\n`);
 for (const [k, us] of [...byType.entries()].sort((a, b) => b[1] - a[1])) process.stderr.write(`${k.padEnd(40)}${(us / 1000 / steps).toFixed(3).padStart(9)} ms/step ${((100 * us) / nodeUs).toFixed(1).padStart(6)}%\n`);
+// --top N: the N costliest nodes of the profiled program, with their input shapes.
+if (Number(values.top) > 0) {
+  const byNode = new Map();
+  for (const e of nodes) {
+    const op = e.args?.op_name ?? '?';
+    const shapes = JSON.stringify(e.args?.input_type_shape ?? []).replace(/"float":|"int64":|"bool":|[{}"]/g, '');
+    // Nodes of the same operator on the same shapes (e.g. one layer's node in each step of a chain) are summed.
+    const k = `${op} ${shapes}`;
+    const x = byNode.get(k) ?? { us: 0, op, shapes, count: 0 };
+    x.count++;
+    x.us += e.dur;
+    byNode.set(k, x);
+  }
+  process.stderr.write(`\ncostliest nodes by operator and input shapes (ms/step; calls per step):\n`);
+  for (const [k, x] of [...byNode.entries()].sort((a, b) => b[1].us - a[1].us).slice(0, Number(values.top))) process.stderr.write(`${(x.us / 1000 / steps).toFixed(3).padStart(8)} ${(x.count / runs.length / (steps / runs.length)).toFixed(1).padStart(5)}  ${x.op.padEnd(14)}${x.shapes}\n`);
+}

@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import type { onnx as OnnxNs } from 'onnx-proto';
 import type { Value } from '../graph/graph.js';
 import { type DType, type Shape, ShapeError } from '../graph/shape.js';
+import { convAsTransposed } from './conv-as-transposed.js';
+import { lowerConvTranspose } from './lower-conv-transpose.js';
 
 const require = createRequire(import.meta.url);
 const { onnx } = require('onnx-proto') as { onnx: typeof OnnxNs };
@@ -28,6 +30,16 @@ export interface EmitOptions {
   readonly metadata?: Readonly<Record<string, string>>;
   /** Symbolic dims to fix in the declared I/O shapes, e.g. { B: 128 } for a static batch. */
   readonly bindDims?: Readonly<Record<string, number>>;
+  /**
+   * Emit strided ConvTransposes as their stride-1 phase Convs + DepthToSpace (see
+   * lower-conv-transpose.ts) where that is exact; default false (measured slower: bench/convt-phases.mjs).
+   */
+  readonly lowerConvTranspose?: boolean | 'merged';
+  /**
+   * Emit stride-1 Convs with fewer output than input channels as the equal ConvTranspose
+   * (see conv-as-transposed.ts); default true. False keeps every Conv.
+   */
+  readonly convAsTransposed?: boolean;
 }
 
 function valueInfo(name: string, shape: Shape, dtype: DType, bind: Readonly<Record<string, number>> = {}): OnnxNs.IValueInfoProto {
@@ -115,6 +127,22 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOp
       if (n.op === 'Softplus' && n.domain === '') {
         lowerSoftplus(names.get(n.inputs[0]!.id)!, names.get(n.outputs[0]!.id) ?? `v${n.outputs[0]!.id}`, n.id);
         continue;
+      }
+      if (n.op === 'Conv' && opts.convAsTransposed !== false) {
+        const rewritten = convAsTransposed(n, n.inputs.map((x) => names.get(x.id)!), names.get(n.outputs[0]!.id) ?? `v${n.outputs[0]!.id}`);
+        if (rewritten) {
+          nodes.push(...rewritten.nodes);
+          initializers.push(...rewritten.initializers);
+          continue;
+        }
+      }
+      if (n.op === 'ConvTranspose' && opts.lowerConvTranspose) {
+        const lowered = lowerConvTranspose(n, n.inputs.map((x) => names.get(x.id)!), names.get(n.outputs[0]!.id) ?? `v${n.outputs[0]!.id}`, opts.lowerConvTranspose === 'merged' ? 'merged' : 'phases');
+        if (lowered) {
+          nodes.push(...lowered.nodes);
+          initializers.push(...lowered.initializers);
+          continue;
+        }
       }
       nodes.push({
         opType: n.op,
