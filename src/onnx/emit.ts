@@ -10,7 +10,6 @@ import type { onnx as OnnxNs } from 'onnx-proto';
 import type { Value } from '../graph/graph.js';
 import { type DType, type Shape, ShapeError } from '../graph/shape.js';
 import { convAsTransposed } from './conv-as-transposed.js';
-import { lowerConvTranspose } from './lower-conv-transpose.js';
 
 const require = createRequire(import.meta.url);
 const { onnx } = require('onnx-proto') as { onnx: typeof OnnxNs };
@@ -30,11 +29,6 @@ export interface EmitOptions {
   readonly metadata?: Readonly<Record<string, string>>;
   /** Symbolic dims to fix in the declared I/O shapes, e.g. { B: 128 } for a static batch. */
   readonly bindDims?: Readonly<Record<string, number>>;
-  /**
-   * Emit strided ConvTransposes as their stride-1 phase Convs + DepthToSpace (see
-   * lower-conv-transpose.ts) where that is exact; default false (measured slower: bench/convt-phases.mjs).
-   */
-  readonly lowerConvTranspose?: boolean | 'merged';
   /**
    * Emit stride-1 Convs with fewer output than input channels as the equal ConvTranspose
    * (see conv-as-transposed.ts); default true. False keeps every Conv.
@@ -133,14 +127,6 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOp
         if (rewritten) {
           nodes.push(...rewritten.nodes);
           initializers.push(...rewritten.initializers);
-          continue;
-        }
-      }
-      if (n.op === 'ConvTranspose' && opts.lowerConvTranspose) {
-        const lowered = lowerConvTranspose(n, n.inputs.map((x) => names.get(x.id)!), names.get(n.outputs[0]!.id) ?? `v${n.outputs[0]!.id}`, opts.lowerConvTranspose === 'merged' ? 'merged' : 'phases');
-        if (lowered) {
-          nodes.push(...lowered.nodes);
-          initializers.push(...lowered.initializers);
           continue;
         }
       }
