@@ -240,6 +240,12 @@ describe('explore CLI: bad input, one line each, nothing written', () => {
     expect(snapshot(bare)).toEqual(before);
   });
 
+  it('flags that need a run, given without one', async () => {
+    expectUserError(await latentkit(['explore', '--static', join(tmp, 'train-only')], tmp), '--static needs a run: latentkit explore RUN');
+    expectUserError(await latentkit(['explore', '--method', 'umap', '--port', '0'], tmp), '--method needs a run: latentkit explore RUN');
+    expect(existsSync(join(tmp, 'train-only'))).toBe(false);
+  });
+
   it('a --host that is no local address', async () => {
     expectUserError(await latentkit(['explore', run, '--host', '192.0.2.1', '--port', '0'], tmp), 'cannot listen on --host 192.0.2.1');
   });

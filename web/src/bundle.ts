@@ -3,6 +3,7 @@
  * page: the manifest and its binary arrays (little-endian, row-major, see explore-manifest.ts).
  */
 import type { ExploreManifest } from '../../src/workflow/explore-manifest.js';
+import { fetchTrainedFile, isTrainedRunPage, TRAINED_RUN_DIR } from './train/trained-run-cache.js';
 
 export interface Bundle {
   readonly manifest: ExploreManifest;
@@ -18,7 +19,8 @@ export interface Bundle {
   readonly metrics: readonly Record<string, unknown>[];
 }
 
-export const BUNDLE_URL = new URL('run/', document.baseURI);
+/** The server's `run/`, or with `?run=trained` the run trained in this page's Train tab (kept in Cache Storage, train/trained-run-cache.ts). */
+export const BUNDLE_URL = new URL(isTrainedRunPage() ? TRAINED_RUN_DIR : 'run/', document.baseURI);
 
 /** Thrown when a bundle file cannot be fetched; the message names the file and the HTTP status. */
 export class BundleError extends Error {
@@ -29,7 +31,7 @@ export async function fetchBytes(file: string): Promise<ArrayBuffer> {
   const url = new URL(file, BUNDLE_URL);
   let res: Response;
   try {
-    res = await fetch(url);
+    res = isTrainedRunPage() ? await fetchTrainedFile(url) : await fetch(url);
   } catch (e) {
     throw new BundleError(`${file} could not be fetched (${(e as Error).message})`);
   }
