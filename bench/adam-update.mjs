@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { dist: { type: 'string' }, runs: { type: 'string', default: '30' }, rounds: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, only: { type: 'string' } } });
 const dist = resolve(values.dist ?? new URL('../dist', import.meta.url).pathname);
-const { Graph, ops: op, Program, Tensor, attr } = await import(pathToFileURL(join(dist, 'index.js')).href);
+const { Graph, ops: op, Program, Tensor, attr, nodeBackend } = await import(pathToFileURL(join(dist, 'index.js')).href);
 
 const SHAPES = [[784, 400], [400], [400, 40], [40], [20, 400], [400], [400, 784], [784]];
 const size = (s) => s.reduce((a, b) => a * b, 1);
@@ -97,7 +97,7 @@ function build(kind) {
 const rnd = (n) => Float32Array.from({ length: n }, () => Math.random() * 0.01);
 const kinds = (values.only ?? 'per-param,per-gemm,flat,flat-gemm,concat').split(',');
 const progs = {};
-for (const k of kinds) progs[k] = await Program.compile(k, build(k), { threads: Number(values.threads) });
+for (const k of kinds) progs[k] = await Program.compile(k, build(k), { backend: nodeBackend, threads: Number(values.threads) });
 function feeds(prog) {
   const f = { lr: new Tensor('float32', new Float32Array([1e-3]), []), step: new Tensor('float32', new Float32Array([3]), []) };
   for (const name of prog.inputNames) {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadFashionMnist, Pca } from '../dist/index.js';
+import { loadFashionMnist, nodeBackend, Pca } from '../dist/index.js';
 
 const { values } = parseArgs({ options: { epochs: { type: 'string', default: '20' }, hidden: { type: 'string', default: '512,256' }, ks: { type: 'string', default: '2,10,20' }, threads: { type: 'string', default: String(os.availableParallelism()) } } });
 const flat = (ds) => ({ ...ds, sampleShape: [784] });
@@ -15,7 +15,7 @@ const { train, test } = loadFashionMnist();
 const tmp = mkdtempSync(join(os.tmpdir(), 'latentkit-ae-pca-'));
 const rows = [];
 for (const k of values.ks.split(',').map(Number)) {
-  const pca = await Pca.fit(flat(train), k, { threads: Number(values.threads) });
+  const pca = await Pca.fit(flat(train), k, { backend: nodeBackend, threads: Number(values.threads) });
   const pcaMse = pca.reconstructionMse(flat(test));
   const args = ['bin/latentkit.js', 'train', '--model', 'ae', '--latent', String(k), '--hidden', values.hidden, '--data', 'fashion-mnist', '--epochs', values.epochs, '--threads', values.threads, '--out', join(tmp, `ae${k}`), '--json', '--quiet'];
   const t0 = performance.now();

@@ -10,7 +10,8 @@ import * as op from '../src/graph/ops.js';
 import { conv, type Window } from '../src/graph/spatial.js';
 import { type ConvWeightGrad, convWeightGrad, weightGradIm2colBatched, weightGradIm2colGemm, weightGradIm2colOutput, weightGradTransposed } from '../src/autodiff/conv-weight-grad.js';
 import { Rng } from '../src/nn/rng.js';
-import { Program, Tensor } from '../src/runtime/program.js';
+import { nodeBackend, Tensor } from '../src/runtime/node.js';
+import { Program } from '../src/runtime/program.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '20' }, only: { type: 'string', default: 'all' } }, allowPositionals: true });
 const threads = Number(values.threads);
@@ -60,7 +61,7 @@ interface Case {
 async function compile(label: string, build: (g: Graph) => { outputs: Record<string, Value>; feeds: Record<string, Tensor> }): Promise<Case> {
   const g = new Graph();
   const { outputs, feeds } = build(g);
-  return { label, program: await Program.compile(label, outputs, { threads }), feeds, times: [], cpu: [] };
+  return { label, program: await Program.compile(label, outputs, { backend: nodeBackend, threads }), feeds, times: [], cpu: [] };
 }
 
 const cases: Case[] = [];

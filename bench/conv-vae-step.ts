@@ -19,7 +19,8 @@ import { convStack, deconvStack, flatten, planConvStack, unflatten } from '../sr
 import { dense } from '../src/nn/layers.js';
 import { Rng } from '../src/nn/rng.js';
 import { Optimizer } from '../src/optim/optimizer.js';
-import { Program, Tensor } from '../src/runtime/program.js';
+import { nodeBackend, Tensor } from '../src/runtime/node.js';
+import { Program } from '../src/runtime/program.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '10' } }, allowPositionals: true });
 const threads = Number(values.threads);
@@ -83,7 +84,7 @@ interface Case {
 const cases: Case[] = [];
 for (const [label, table] of variants) {
   const step = buildStep(table);
-  const program = await Program.compile(label, step.outputs, { threads });
+  const program = await Program.compile(label, step.outputs, { backend: nodeBackend, threads });
   const feeds: Record<string, Tensor> = { x: new Tensor('float32', xData, [B, 1, 28, 28]), eps: new Tensor('float32', epsData, [B, 2]), 'optim.lr': new Tensor('float32', Float32Array.of(1e-3), []) };
   const fetches: Record<string, Tensor> = {};
   const init = new Rng(1);

@@ -33,7 +33,7 @@ const { values } = parseArgs({
 
 /** One timed latentkit run: prints one JSON line like the PyTorch peer's. */
 async function latentkitEngine() {
-  const { Trainer, loadFashionMnist, Rng } = await import('../dist/index.js');
+  const { Trainer, loadFashionMnist, nodeBackend, Rng } = await import('../dist/index.js');
   const { ConvVae } = await import('../dist/models/conv-vae/model.js');
   const { convVaeConfigSchema } = await import('../dist/models/conv-vae/config.js');
   const limit = Number(values.limit);
@@ -48,7 +48,7 @@ async function latentkitEngine() {
     train = { name: 'random', n, sampleShape: [1, 28, 28], x: new Rng('bench-data').fillUniform(new Float32Array(n * 784)) };
   }
   const model = new ConvVae(convVaeConfigSchema.parse({ inputShape: [1, 28, 28], latent: Number(values.latent) }));
-  const trainer = await Trainer.create(model, { batchSize, seed: 1, threads: Number(values.threads), optimizer: { kind: 'adam', lr: 1e-3 } });
+  const trainer = await Trainer.create(model, { batchSize, seed: 1, backend: nodeBackend, threads: Number(values.threads), optimizer: { kind: 'adam', lr: 1e-3 } });
   const warm = Number(values['warmup-steps']);
   if (warm > 0) {
     const n = Math.min(train.n, warm * batchSize);

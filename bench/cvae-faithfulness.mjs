@@ -12,7 +12,7 @@
 // Variants (default: all): see VARIANTS below.
 import { parseArgs } from 'node:util';
 import {
-  Builder, Classifier, Codec, Cvae, Graph, Program, Rng, Tensor, Trainer, activate, classifierConfigSchema,
+  Builder, Classifier, Codec, Cvae, Graph, nodeBackend, Program, Rng, Tensor, Trainer, activate, classifierConfigSchema,
   cvaeConfigSchema, dense, loadBundledMnist, losses, mlp, ops as op,
 } from '../dist/index.js';
 
@@ -152,7 +152,7 @@ const names = v.variants ? v.variants.split(',') : Object.keys(VARIANTS);
 for (const n of names) if (!VARIANTS[n]) throw new Error(`unknown variant ${n}; known: ${Object.keys(VARIANTS).join(', ')}`);
 
 const { train, test } = loadBundledMnist();
-const options = (seed) => ({ batchSize: 128, seed, threads: THREADS, optimizer: { kind: 'adam', lr: 1e-3 } });
+const options = (seed) => ({ batchSize: 128, seed, backend: nodeBackend, threads: THREADS, optimizer: { kind: 'adam', lr: 1e-3 } });
 
 // Reference classifier.
 const classifier = new Classifier(classifierConfigSchema.parse({ inputShape: [784], hidden: [512], numClasses: 10 }));
@@ -161,7 +161,7 @@ for (let e = 0; e < 20; e++) await judge.trainEpoch(train, 20);
 const judgeAcc = (await judge.evaluate(test)).accuracy;
 const g = new Graph();
 const gx = g.input('x', ['B', 784]);
-const logitsProgram = await Program.compile('classifier.logits', { logits: classifier.logits(new Builder(g, 'eval'), gx) }, { threads: THREADS });
+const logitsProgram = await Program.compile('classifier.logits', { logits: classifier.logits(new Builder(g, 'eval'), gx) }, { backend: nodeBackend, threads: THREADS });
 console.log(`reference classifier: MLP 784-512-10, 20 epochs, test accuracy ${(100 * judgeAcc).toFixed(1)}%`);
 
 /** Per-class share of `samples` (n × 784, labels[i]) that the classifier reads as their label. */
@@ -182,7 +182,7 @@ async function faithfulness(samples, labels) {
 // Second judge: 5-NN on the raw training pixels (src/latent/knn.ts), when it is built.
 const knnModule = await import('../dist/latent/knn.js').catch(() => null);
 const trainLabels = Int32Array.from(train.labels);
-const knn = knnModule ? await knnModule.KnnClassifier.fit(train.x, train.n, 784, trainLabels, 10, { k: 5, runtime: { threads: THREADS } }) : null;
+const knn = knnModule ? await knnModule.KnnClassifier.fit(train.x, train.n, 784, trainLabels, 10, { k: 5, runtime: { backend: nodeBackend, threads: THREADS } }) : null;
 if (knn) console.log(`reference 5-NN on the training pixels: test accuracy ${(100 * (await knn.accuracy(test.x, test.n, Int32Array.from(test.labels)))).toFixed(1)}%`);
 
 /** Per-class share of `samples` that the 5-NN reads as their label. */
@@ -212,7 +212,7 @@ for (const name of names) {
     seconds += (performance.now() - t0) / 1000 / SEEDS.length;
     const ev = await trainer.evaluate(test);
     for (const k of ['loss', 'elbo', 'recon', 'kl', 'mse']) terms[k] = (terms[k] ?? 0) + ev[k] / SEEDS.length;
-    const codec = await Codec.compile(model, trainer.state, { threads: THREADS });
+    const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: THREADS });
     const samples = await codec.sample(labels.length, new Rng(`faithful-${seed}`), labels);
     const f = await faithfulness(samples, labels);
     f.forEach((x, c) => (perClass[c] += x / SEEDS.length));

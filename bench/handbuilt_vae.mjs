@@ -2,7 +2,7 @@
 // IR and ONNX emission, but the backward pass and Adam update written out by hand (as in
 // ../shared/reference), no autodiff, no Trainer. It measures what the library's
 // abstractions cost: latentkit_vae.mjs should be within 15% of this.
-import { Graph, ops as op, Program, Tensor, Rng } from '../dist/index.js';
+import { Graph, nodeBackend, ops as op, Program, Tensor, Rng } from '../dist/index.js';
 import { benchArgs, benchData, report } from './common.mjs';
 
 const args = benchArgs();
@@ -48,7 +48,7 @@ for (const k of Object.keys(shapes)) {
   outputs[`m_${k}_new`] = m;
   outputs[`v_${k}_new`] = v;
 }
-const program = await Program.compile('handbuilt', outputs, { threads: args.threads });
+const program = await Program.compile('handbuilt', outputs, { backend: nodeBackend, threads: args.threads });
 const rng = new Rng(args.seed);
 const state = {};
 for (const [k, s] of Object.entries(shapes)) {

@@ -2,13 +2,13 @@
 // trained through latentkit's whole library path (model → autodiff → optimizer → Trainer).
 // Prints one JSON line: samples/s over the timed epochs (after --warmup-steps), peak RSS,
 // last-epoch train terms and (with --eval) test terms.
-import { Trainer, Vae, vaeConfigSchema } from '../dist/index.js';
+import { nodeBackend, Trainer, Vae, vaeConfigSchema } from '../dist/index.js';
 import { benchArgs, benchData, report } from './common.mjs';
 
 const args = benchArgs();
 const { train, test } = benchData(args);
 const model = new Vae(vaeConfigSchema.parse({ inputShape: [784] }));
-const trainer = await Trainer.create(model, { batchSize: args.batchSize, seed: args.seed, threads: args.threads, stepsPerRun: args.stepsPerRun, optimizer: { kind: 'adam', lr: 1e-3 } });
+const trainer = await Trainer.create(model, { batchSize: args.batchSize, seed: args.seed, backend: nodeBackend, threads: args.threads, stepsPerRun: args.stepsPerRun, optimizer: { kind: 'adam', lr: 1e-3 } });
 if (args.warmupSteps > 0) {
   const n = Math.min(train.n, args.warmupSteps * args.batchSize);
   await trainer.trainEpoch({ ...train, n, x: train.x.subarray(0, n * 784) }, 1);

@@ -24,7 +24,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  classFaithfulness, loadRun, loadRunData, MlpReader, openCodec, Pca, PIXEL_LINEAR_PROBE_DEFAULTS, probeFeatures,
+  classFaithfulness, loadRun, nodeBackend, loadRunData, MlpReader, openCodec, Pca, PIXEL_LINEAR_PROBE_DEFAULTS, probeFeatures,
   requireLabels, trainRun,
 } from '../dist/index.js';
 
@@ -52,7 +52,7 @@ const LIMIT = v.limit === undefined ? undefined : Number(v.limit);
 const THREADS = Number(v.threads);
 const families = v.families.split(',');
 for (const f of families) if (!FAMILIES.includes(f)) throw new Error(`unknown family ${f}; known: ${FAMILIES.join(', ')}`);
-const runtime = { threads: THREADS };
+const runtime = { backend: nodeBackend, threads: THREADS };
 const log = (line) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 const dataSettings = { spec: 'fashion-mnist', ...(LIMIT !== undefined && { limit: LIMIT }) };

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { project2d } from '../dist/latent/projection.js';
 import { tsne } from '../dist/latent/tsne.js';
 import { Rng } from '../dist/nn/rng.js';
+import { nodeBackend } from '../dist/runtime/node.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,7 +19,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'umap,tsne,tsne-iter,pca' },
   },
 });
-const runtime = { threads: Number(values.threads) };
+const runtime = { backend: nodeBackend, threads: Number(values.threads) };
 const only = new Set(values.only.split(','));
 
 function codes(n, k, seed) {

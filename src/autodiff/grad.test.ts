@@ -5,10 +5,11 @@ import type { Window } from '../graph/spatial.js';
 import { weightGradIm2colBatched, weightGradIm2colGemm, weightGradIm2colOutput, weightGradTransposed } from './conv-weight-grad.js';
 import * as op from '../graph/ops.js';
 import { Rng } from '../nn/rng.js';
-import { Program, Tensor } from '../runtime/program.js';
+import { Program } from '../runtime/program.js';
 import { grad } from './grad.js';
 import { type GradCheckInput, gradCheck } from './gradcheck.js';
 import { type RuleTable, rules } from './rules.js';
+import { nodeBackend, Tensor } from '../runtime/node.js';
 
 const TOL = 1e-3;
 
@@ -34,7 +35,7 @@ function wrongBy1Percent(opName: string): RuleTable {
  * within TOL, and the same gradient with `opName`'s rule wrong by 1% does not (so the check can tell).
  */
 async function expectGrad(opName: string, inputs: GradCheckInput[], f: (...xs: Value[]) => Value): Promise<void> {
-  const { maxError, worst, altMaxError } = await gradCheck(inputs, f, { alt: wrongBy1Percent(opName) });
+  const { maxError, worst, altMaxError } = await gradCheck(inputs, f, { backend: nodeBackend, alt: wrongBy1Percent(opName) });
   expect(maxError, worst).toBeLessThan(TOL);
   expect(altMaxError, `${opName} rule wrong by 1% must fail the check`).toBeGreaterThan(TOL);
 }
@@ -146,7 +147,7 @@ describe('spatial second order and weight-gradient formulations', () => {
         const [gx] = grad(s, [xv]);
         const [gW] = grad(s, [Wv]);
         return op.add(op.reduceSum(op.square(gx!)), op.reduceSum(op.square(gW!)));
-      });
+      }, { backend: nodeBackend });
       expect(maxError, worst).toBeLessThan(TOL);
     });
   }
@@ -159,7 +160,7 @@ describe('spatial second order and weight-gradient formulations', () => {
       const s = op.reduceSum(op.tanh(sp.resize(sp.averagePool(up, { kernel: 3, strides: 2, padding: 'same' }), 2, 'linear')));
       const [gz] = grad(s, [zv]);
       return op.square(gz!);
-    });
+    }, { backend: nodeBackend });
     expect(maxError, worst).toBeLessThan(TOL);
   });
 
@@ -171,7 +172,7 @@ describe('spatial second order and weight-gradient formulations', () => {
       const { maxError, worst } = await gradCheck([distinct('d', [2, 2, 4, 4])], (x) => {
         const [gx] = grad(op.reduceSum(op.tanh(sp.maxPool(x, opts))), [x]);
         return op.mul(gx!, x);
-      });
+      }, { backend: nodeBackend });
       expect(maxError, worst).toBeLessThan(TOL);
     });
   }
@@ -187,7 +188,7 @@ describe('spatial second order and weight-gradient formulations', () => {
       const gy = g.input('gy', ['B', 2, oh!, ow!]);
       const outputs: Record<string, Value> = { a: weightGradIm2colBatched(x, gy, win), b: weightGradIm2colGemm(x, gy, win), c: weightGradTransposed(x, gy, win) };
       if (win.strides[0] === 1) outputs['d'] = weightGradIm2colOutput(x, gy, win);
-      const p = await Program.compile('wg', outputs, { threads: 1 });
+      const p = await Program.compile('wg', outputs, { backend: nodeBackend, threads: 1 });
       const r = new Rng(5);
       const out = await p.run({ x: new Tensor('float32', r.fillNormal(new Float32Array(3 * 243)), [3, 3, 9, 9]), gy: new Tensor('float32', r.fillNormal(new Float32Array(3 * 2 * oh! * ow!)), [3, 2, oh!, ow!]) });
       expect(out['a']!.dims).toEqual([2, 3, ...win.kernel]);
@@ -201,7 +202,7 @@ describe('spatial second order and weight-gradient formulations', () => {
 describe('autodiff structure', () => {
   it('ReduceMean over a symbolic batch dim uses the runtime count', async () => {
     const x: GradCheckInput = { name: 'x', shape: ['B', 3], runShape: [5, 3], values: new Rng(3).fillNormal(new Float32Array(15)) };
-    const { maxError, worst } = await gradCheck([x], (v) => op.reduceMean(op.reduceSum(op.square(v), [1]), [0]));
+    const { maxError, worst } = await gradCheck([x], (v) => op.reduceMean(op.reduceSum(op.square(v), [1]), [0]), { backend: nodeBackend });
     expect(maxError, worst).toBeLessThan(TOL);
   });
 
@@ -213,7 +214,7 @@ describe('autodiff structure', () => {
       const s = op.reduceSum(op.sigmoid(op.gemm(xv, Wv)));
       const [gx] = grad(s, [xv]);
       return op.reduceSum(op.square(gx!));
-    });
+    }, { backend: nodeBackend });
     expect(maxError, worst).toBeLessThan(TOL);
   });
 
@@ -222,7 +223,7 @@ describe('autodiff structure', () => {
     const x = g.input('x', [2, 2]);
     const unused = g.input('u', [3]);
     const [gx, gu] = grad(op.reduceSum(op.square(x)), [x, unused]);
-    const p = await Program.compile('t', { gx: gx!, gu: gu! }, { threads: 1 });
+    const p = await Program.compile('t', { gx: gx!, gu: gu! }, { backend: nodeBackend, threads: 1 });
     const out = await p.run({ x: new Tensor('float32', Float32Array.of(1, 2, 3, 4), [2, 2]), u: new Tensor('float32', new Float32Array(3), [3]) });
     expect([...(out['gx']!.data as Float32Array)]).toEqual([2, 4, 6, 8]);
     expect([...(out['gu']!.data as Float32Array)]).toEqual([0, 0, 0]);

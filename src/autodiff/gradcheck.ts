@@ -19,7 +19,7 @@ import { Graph, type Value } from '../graph/graph.js';
 import { mul, reduceSum } from '../graph/ops.js';
 import { type Shape } from '../graph/shape.js';
 import { Rng } from '../nn/rng.js';
-import { Program, Tensor } from '../runtime/program.js';
+import { Program, type RuntimeBackend, type Tensor } from '../runtime/program.js';
 import { grad } from './grad.js';
 import type { RuleTable } from './rules.js';
 
@@ -41,6 +41,8 @@ export interface GradCheckResult {
 }
 
 export interface GradCheckOptions {
+  /** Runs the forward and gradient programs (one thread). */
+  readonly backend: RuntimeBackend;
   readonly h?: number;
   readonly seed?: number;
   /** Indices of the inputs to check (default all). */
@@ -52,7 +54,7 @@ export interface GradCheckOptions {
 const WEIGHTS = 'gradcheck:weights';
 
 /** Checks ∂(Σ R ⊙ f)/∂inputs for `f` built on fresh graph inputs (see the module comment). */
-export async function gradCheck(inputs: readonly GradCheckInput[], f: (...xs: Value[]) => Value, opts: GradCheckOptions = {}): Promise<GradCheckResult> {
+export async function gradCheck(inputs: readonly GradCheckInput[], f: (...xs: Value[]) => Value, opts: GradCheckOptions): Promise<GradCheckResult> {
   const h = opts.h ?? 1e-2;
   const rng = new Rng(opts.seed ?? 1);
   const g = new Graph();
@@ -71,17 +73,17 @@ export async function gradCheck(inputs: readonly GradCheckInput[], f: (...xs: Va
     const altGrads = grad(s, wrt.map((i) => xs[i]!), undefined, { rules: opts.alt });
     wrt.forEach((i, k) => (outputs[`alt:${inputs[i]!.name}`] = altGrads[k]!));
   }
-  const program = await Program.compile('gradcheck', outputs, { threads: 1 });
-  const forward = await Program.compile('gradcheck.y', { y }, { threads: 1 });
+  const program = await Program.compile('gradcheck', outputs, { backend: opts.backend, threads: 1 });
+  const forward = await Program.compile('gradcheck.y', { y }, { backend: opts.backend, threads: 1 });
   const data = inputs.map((i) => i.values ?? rng.fillNormal(new Float32Array(i.runShape.reduce((a, b) => a * b, 1))));
-  const feeds: Record<string, Tensor> = Object.fromEntries(inputs.map((inp, k) => [inp.name, new Tensor('float32', data[k]!, [...inp.runShape])]));
+  const feeds: Record<string, Tensor> = Object.fromEntries(inputs.map((inp, k) => [inp.name, opts.backend.float32(data[k]!, inp.runShape)]));
   const run = async (): Promise<Tensor> => (await forward.run(feeds))['y']!;
   // One weight per entry of y at its run-time shape.
   let r = Float64Array.of(1);
   if (weights) {
     const dims = (await run()).dims;
     const w = new Rng(`${opts.seed ?? 1}:weights`).fillNormal(new Float32Array(dims.reduce((a, b) => a * b, 1)));
-    feeds[WEIGHTS] = new Tensor('float32', w, [...dims]);
+    feeds[WEIGHTS] = opts.backend.float32(w, dims);
     r = Float64Array.from(w);
   }
   const base = await program.run(feeds);

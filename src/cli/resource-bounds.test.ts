@@ -17,6 +17,7 @@ import { loadNpy } from '../data/npy.js';
 import { ensureDistBuilt, expectOk, expectUserError, latentkit, type Result, snapshot } from '../test-support/cli-harness.js';
 import { loadRun, openCodec } from '../workflow/load-run.js';
 import { drawPriorCodes, planPrior } from '../workflow/prior-codes.js';
+import { nodeBackend } from '../runtime/node.js';
 
 let tmp: string;
 let run: string;
@@ -127,7 +128,7 @@ describe('sample streams large n', () => {
     expect([streamed.n, ...streamed.sampleShape]).toEqual([5500, 784]);
     // All at once, as before streaming: one prior draw of 5,500 codes, one decode.
     const loaded = loadRun(run);
-    const codec = await openCodec(loaded, { threads: 1 });
+    const codec = await openCodec(loaded, { backend: nodeBackend, threads: 1 });
     try {
       const z = await drawPriorCodes(codec, planPrior(loaded.config.model, undefined, 1), { n: 5500, seed: 3, temperature: 1, train: () => { throw new Error('a VAE samples its own prior'); } });
       const x = await codec.decode(z, 5500);

@@ -14,6 +14,7 @@ import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { trainRun } from '../workflow/train-run.js';
 import { main } from './main.js';
 import { encodeNpy } from '../data/npy.js';
+import { nodeBackend } from '../runtime/node.js';
 
 interface Result {
   readonly code: number;
@@ -56,7 +57,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'latentkit-sample-'));
 const runs = { cvae: join(tmp, 'cvae'), vae: join(tmp, 'vae'), aae: join(tmp, 'aae'), ae: join(tmp, 'ae') };
 
 beforeAll(async () => {
-  const common = { train: { epochs: 1, seed: 5 }, threads: 2 } as const;
+  const common = { train: { epochs: 1, seed: 5 }, backend: nodeBackend, threads: 2 } as const;
   await trainRun({ report: false,  ...common, model: { family: 'cvae', latent: 2, hidden: [32] }, data: { spec: 'mnist', limit: 512 }, out: runs.cvae });
   await trainRun({ report: false,  ...common, model: { family: 'vae', latent: 2, hidden: [16] }, data: { spec: 'mnist', limit: 256 }, out: runs.vae });
   await trainRun({ report: false,  ...common, model: { family: 'aae', latent: 2, hidden: [32], prior: 'mog', conditional: true }, data: { spec: 'mnist', limit: 512 }, out: runs.aae });
@@ -127,7 +128,7 @@ describe('latentkit sample', () => {
     expect(normal.stderr).toMatch(/^latentkit: note: N\(0, I\) draws mean little/);
     // Distance of each sample to its nearest training digit: the mixture's samples look like data.
     const { train } = loadBundledMnist();
-    const knn = await KnnClassifier.fit(train.x.subarray(0, 3000 * 784), 3000, 784, train.labels!.subarray(0, 3000), 10, { k: 1 });
+    const knn = await KnnClassifier.fit(train.x.subarray(0, 3000 * 784), 3000, 784, train.labels!.subarray(0, 3000), 10, { k: 1, runtime: { backend: nodeBackend } });
     const nearest = async (x: Float32Array, n: number): Promise<number> => (await knn.neighbors(x, n)).distances.reduce((a, b) => a + b, 0) / n;
     const [dGmm, dNormal] = [await nearest(gmm.x, gmm.n), await nearest(normal.x, normal.n)];
     await knn.release();

@@ -8,7 +8,7 @@ import type { AutoencoderModel } from '../models/types.js';
 import { UsageError } from '../errors.js';
 import { Builder, fillNoise, type NoiseSpec } from '../nn/builder.js';
 import type { Rng } from '../nn/rng.js';
-import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+import { Program, type RuntimeBackend, type RuntimeOptions, type Tensor } from '../runtime/program.js';
 
 /**
  * Anything that can supply the current parameter tensors by name, and the model state the
@@ -22,10 +22,14 @@ export interface ParamSource {
 export class TensorStore implements ParamSource {
   private readonly map: Record<string, Tensor> = {};
   readonly specs: { name: string; shape: readonly number[] }[] = [];
-  constructor(specs: readonly { name: string; shape: readonly number[] }[]) {
+  constructor(
+    specs: readonly { name: string; shape: readonly number[] }[],
+    /** Makes the tensors (of the back end whose sessions read them). */
+    backend: RuntimeBackend,
+  ) {
     for (const s of specs) {
       this.specs.push(s);
-      this.map[s.name] = new Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), [...s.shape]);
+      this.map[s.name] = backend.float32(new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape);
     }
   }
   set(name: string, data: Float32Array): void {
@@ -54,7 +58,7 @@ export class Codec {
   private prior: Promise<{ program: Program; noises: readonly NoiseSpec[] }> | undefined;
 
   /** Builds and compiles the encoder (x → codes) and decoder (z → x̂) graphs. */
-  static async compile(model: AutoencoderModel, params: ParamSource, runtime: RuntimeOptions = {}, batchSize = 500): Promise<Codec> {
+  static async compile(model: AutoencoderModel, params: ParamSource, runtime: RuntimeOptions, batchSize = 500): Promise<Codec> {
     const { encode, decode } = buildCodecGraphs(model);
     const [enc, dec] = await Promise.all([Program.compile(`${model.family}.encode`, encode, runtime), Program.compile(`${model.family}.decode`, decode, runtime)]);
     return new Codec(model, params, enc, dec, Object.keys(encode), batchSize, runtime);
@@ -74,7 +78,7 @@ export class Codec {
       if (!(Number.isInteger(l) && l >= 0 && l < c)) throw new RangeError(`model ${this.model.family}: label ${l} is outside [0, ${c})`);
       y[i * c + l] = 1;
     }
-    return { y: new Tensor('float32', y, [count, c]) };
+    return { y: this.encoder.tensor(y, [count, c]) };
   }
 
   /** Codes of `n` rows of x (row-major, n × inputSize): each code name → n × dim values. */
@@ -84,7 +88,7 @@ export class Codec {
     const parts: Record<string, Float32Array[]> = {};
     for (let s = 0; s < n; s += this.batchSize) {
       const count = Math.min(this.batchSize, n - s);
-      const feeds = { ...this.params.feeds(), ...this.labelFeed(labels, s, count), x: new Tensor('float32', x.subarray(s * d, (s + count) * d), [count, ...this.model.inputShape]) };
+      const feeds = { ...this.params.feeds(), ...this.labelFeed(labels, s, count), x: this.encoder.tensor(x.subarray(s * d, (s + count) * d), [count, ...this.model.inputShape]) };
       const out = await this.encoder.run(feeds);
       for (const k of this.codeNames) (parts[k] ??= []).push(out[k]!.data as Float32Array);
     }
@@ -100,7 +104,7 @@ export class Codec {
     const parts: Float32Array[] = [];
     for (let s = 0; s < n; s += this.batchSize) {
       const count = Math.min(this.batchSize, n - s);
-      const feeds = { ...this.params.feeds(), ...this.labelFeed(labels, s, count), z: new Tensor('float32', z.subarray(s * k, (s + count) * k), [count, k]) };
+      const feeds = { ...this.params.feeds(), ...this.labelFeed(labels, s, count), z: this.decoder.tensor(z.subarray(s * k, (s + count) * k), [count, k]) };
       parts.push((await this.decoder.run(feeds))['xhat']!.data as Float32Array);
     }
     return concatArrays(parts);
@@ -129,7 +133,7 @@ export class Codec {
       for (const spec of noises) {
         const buf = new Float32Array(count * spec.shape.reduce((a, b) => a * b, 1));
         fillNoise(spec, rng, buf, count, batchLabels);
-        feeds[spec.name] = new Tensor('float32', buf, [count, ...spec.shape]);
+        feeds[spec.name] = program.tensor(buf, [count, ...spec.shape]);
       }
       parts.push((await program.run({ ...this.params.feeds(), ...feeds }))['z']!.data as Float32Array);
     }

@@ -9,8 +9,9 @@ import type { Rng } from '../nn/rng.js';
 import { fit } from '../train/fit.js';
 import { Codec } from './codec.js';
 import { type ClassSampler, classFaithfulness, pixelReader, readsAs, shareReadAs } from './faithfulness.js';
+import { nodeBackend } from '../runtime/node.js';
 
-const runtime = { threads: 2 };
+const runtime = { backend: nodeBackend, threads: 2 };
 const { train, test } = bundledMnistSubset(3000, 500);
 
 describe('class faithfulness', () => {

@@ -40,7 +40,7 @@ export interface Faithfulness {
  * A reader for generated images: a k-NN vote (k = 5) over the labelled training pixels
  * (bundled digits, 9,003 train → 997 test rows: 93.3% correct).
  */
-export async function pixelReader(train: Dataset, opts: KnnOptions = {}): Promise<KnnClassifier> {
+export async function pixelReader(train: Dataset, opts: KnnOptions): Promise<KnnClassifier> {
   const { labels, numClasses } = requireLabels(train);
   return KnnClassifier.fit(train.x, train.n, sampleSize(train), labels, numClasses, { k: DEFAULT_KNN_K, ...opts });
 }

@@ -3,6 +3,7 @@ import { bundledMnistSubset } from '../data/mnist.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../nn/rng.js';
 import { KnnClassifier } from './knn.js';
+import { nodeBackend } from '../runtime/node.js';
 
 /** Float64 brute force: neighbours sorted by (distance, index); vote by (−count, first position). */
 function bruteForce(ref: Float32Array, labels: Int32Array, q: Float32Array, d: number, k: number) {
@@ -46,7 +47,7 @@ describe('knn', () => {
     const q = ints(rng, m * d, 3);
     for (const k of [1, 4, 5]) {
       // 1000 entries per block → 3 queries per Gemm call, with a short last block.
-      const knn = await KnnClassifier.fit(ref, n, d, labels, 4, { k, runtime: { threads: 1 }, maxBlockEntries: 1000 });
+      const knn = await KnnClassifier.fit(ref, n, d, labels, 4, { k, runtime: { backend: nodeBackend, threads: 1 }, maxBlockEntries: 1000 });
       const want = bruteForce(ref, labels, q, d, k);
       const got = await knn.neighbors(q, m);
       expect([...got.indices]).toEqual(want.indices);
@@ -64,7 +65,7 @@ describe('knn', () => {
     const labels = Int32Array.from({ length: n }, (_, i) => (ref[i * d]! > 0 ? 1 : 0) + (ref[i * d + 1]! > 0 ? 2 : 0));
     const m = 150;
     const q = rng.fillNormal(new Float32Array(m * d));
-    const knn = await KnnClassifier.fit(ref, n, d, labels, 4, { runtime: { threads: 1 } });
+    const knn = await KnnClassifier.fit(ref, n, d, labels, 4, { runtime: { backend: nodeBackend, threads: 1 } });
     const want = bruteForce(ref, labels, q, d, 5);
     const got = await knn.neighbors(q, m);
     expect([...got.indices]).toEqual(want.indices);
@@ -83,7 +84,7 @@ describe('knn', () => {
     const ref = rng.fillNormal(new Float32Array(n * d));
     const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
     const q = rng.fillNormal(new Float32Array(50 * d));
-    const fit = (seed: number) => KnnClassifier.fit(ref, n, d, labels, 3, { maxTrain: 60, seed, k: 3, runtime: { threads: 1 } });
+    const fit = (seed: number) => KnnClassifier.fit(ref, n, d, labels, 3, { maxTrain: 60, seed, k: 3, runtime: { backend: nodeBackend, threads: 1 } });
     const [a, b, c] = await Promise.all([fit(1), fit(1), fit(2)]);
     expect(a.n).toBe(60);
     const na = await a.neighbors(q, 50);
@@ -92,14 +93,14 @@ describe('knn', () => {
     // Brute force over the kept rows only reproduces a's neighbours.
     const kept = [...new Set(na.indices)];
     expect(kept.length).toBeLessThanOrEqual(60);
-    const full = await KnnClassifier.fit(ref, n, d, labels, 3, { k: 3, runtime: { threads: 1 } });
+    const full = await KnnClassifier.fit(ref, n, d, labels, 3, { k: 3, runtime: { backend: nodeBackend, threads: 1 } });
     expect([...(await full.neighbors(q, 50)).indices]).not.toEqual([...na.indices]);
     await Promise.all([a, b, c, full].map((x) => x.release()));
   });
 
   it('raw-pixel 5-NN reads the bundled digits with ≥ 90% accuracy', async () => {
     const { train, test } = bundledMnistSubset(5000, 500);
-    const knn = await KnnClassifier.fit(train.x, train.n, 784, train.labels!, 10, { runtime: { threads: 2 } });
+    const knn = await KnnClassifier.fit(train.x, train.n, 784, train.labels!, 10, { runtime: { backend: nodeBackend, threads: 2 } });
     const acc = await knn.accuracy(test.x, test.n, test.labels!);
     expect(acc).toBeGreaterThanOrEqual(0.9);
     await knn.release();
@@ -108,9 +109,9 @@ describe('knn', () => {
   it('rejects k beyond the reference rows and non-finite features, naming them', async () => {
     const x = Float32Array.of(0, 1, 2, 3);
     const y = Int32Array.of(0, 1);
-    await expect(KnnClassifier.fit(x, 2, 2, y, 2, { k: 3 })).rejects.toThrow(UsageError);
-    await expect(KnnClassifier.fit(x, 2, 2, y, 2, { k: 3 })).rejects.toThrow(/k must be an integer in \[1, 2\].*got 3/);
-    await expect(KnnClassifier.fit(Float32Array.of(0, 1, Number.NaN, 3), 2, 2, y, 2, { k: 1 })).rejects.toThrow(/reference row 1, feature 0 is NaN/);
-    await expect(KnnClassifier.fit(x, 2, 2, Int32Array.of(0, 2), 2, { k: 1 })).rejects.toThrow(/label 2 of row 1/);
+    await expect(KnnClassifier.fit(x, 2, 2, y, 2, { k: 3, runtime: { backend: nodeBackend } })).rejects.toThrow(UsageError);
+    await expect(KnnClassifier.fit(x, 2, 2, y, 2, { k: 3, runtime: { backend: nodeBackend } })).rejects.toThrow(/k must be an integer in \[1, 2\].*got 3/);
+    await expect(KnnClassifier.fit(Float32Array.of(0, 1, Number.NaN, 3), 2, 2, y, 2, { k: 1, runtime: { backend: nodeBackend } })).rejects.toThrow(/reference row 1, feature 0 is NaN/);
+    await expect(KnnClassifier.fit(x, 2, 2, Int32Array.of(0, 2), 2, { k: 1, runtime: { backend: nodeBackend } })).rejects.toThrow(/label 2 of row 1/);
   });
 });

@@ -17,12 +17,12 @@ import { Graph } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../nn/rng.js';
-import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+import { Program, type RuntimeOptions, type Tensor } from '../runtime/program.js';
 
 export interface KnnOptions {
   /** Neighbours that vote (default 5). */
   readonly k?: number;
-  readonly runtime?: RuntimeOptions;
+  readonly runtime: RuntimeOptions;
   /** Keep at most this many reference rows, a seeded random subset in index order (default: all). */
   readonly maxTrain?: number;
   /** Seed of the `maxTrain` subset (default 0). */
@@ -62,7 +62,7 @@ export class KnnClassifier {
   ) {}
 
   /** Stores the reference set (`n` rows of `d` features with labels in [0, numClasses)) and compiles the distance program. */
-  static async fit(x: Float32Array, n: number, d: number, labels: Int32Array, numClasses: number, opts: KnnOptions = {}): Promise<KnnClassifier> {
+  static async fit(x: Float32Array, n: number, d: number, labels: Int32Array, numClasses: number, opts: KnnOptions): Promise<KnnClassifier> {
     const k = opts.k ?? DEFAULT_KNN_K;
     if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) throw new RangeError(`kNN: n and d must be positive integers (got ${n}, ${d})`);
     if (x.length !== n * d) throw new RangeError(`kNN: expected ${n * d} values for ${n} rows of ${d}, got ${x.length}`);
@@ -96,7 +96,7 @@ export class KnnClassifier {
     const b = g.input('b', ['N', d]);
     const bb = g.input('bb', [1, 'N']);
     const program = await Program.compile('knn.distances', { s: op.gemm(q, b, bb, { transB: true }) }, opts.runtime);
-    return new KnnClassifier(k, d, numClasses, m, refIndex, refLabels, new Tensor('float32', scaled, [m, d]), new Tensor('float32', norms, [1, m]), program, opts.maxBlockEntries ?? DEFAULT_MAX_BLOCK_ENTRIES);
+    return new KnnClassifier(k, d, numClasses, m, refIndex, refLabels, program.tensor(scaled, [m, d]), program.tensor(norms, [1, m]), program, opts.maxBlockEntries ?? DEFAULT_MAX_BLOCK_ENTRIES);
   }
 
   /**
@@ -108,10 +108,10 @@ export class KnnClassifier {
     if (!Number.isInteger(m) || m < 0 || x.length !== m * d) throw new RangeError(`kNN: expected ${m * d} values for ${m} queries of ${d}, got ${x.length}`);
     checkFinite(x, d, 'query');
     const block = Math.max(1, Math.min(m, Math.floor(this.maxBlockEntries / n)));
-    const full = new Tensor('float32', new Float32Array(block * n), [block, n]);
+    const full = this.program.tensor(new Float32Array(block * n), [block, n]);
     for (let s = 0; s < m; s += block) {
       const count = Math.min(block, m - s);
-      const feeds = { q: new Tensor('float32', x.subarray(s * d, (s + count) * d), [count, d]), b: this.refScaled, bb: this.refNorms };
+      const feeds = { q: this.program.tensor(x.subarray(s * d, (s + count) * d), [count, d]), b: this.refScaled, bb: this.refNorms };
       const out = count === block ? await this.program.run(feeds, { s: full }) : await this.program.run(feeds);
       const scores = out['s']!.data as Float32Array;
       for (let r = 0; r < count; r++) visit(s + r, scores.subarray(r * n, (r + 1) * n));

@@ -28,7 +28,7 @@ export async function iwaeNll(
   data: Dataset,
   k: number,
   rng: Rng,
-  runtime: RuntimeOptions = {},
+  runtime: RuntimeOptions,
   batchSize = 500,
   onProgress?: (samplesDone: number, total: number) => void,
 ): Promise<number> {
@@ -39,7 +39,7 @@ export async function iwaeNll(
   const y = model.numClasses > 0 ? g.input('y', ['B', model.numClasses]) : undefined;
   const program = await Program.compile(`${model.family}.iwae`, { logw: model.logImportanceWeight(b, x, y) }, runtime);
   try {
-    const feeder = new BatchFeeder(data, model.inputShape, model.numClasses, [...b.noises.values()].map((n) => n.spec));
+    const feeder = new BatchFeeder(data, model.inputShape, model.numClasses, [...b.noises.values()].map((n) => n.spec), '', { backend: program.backend });
     let total = 0;
     for (let start = 0; start < data.n; start += batchSize) {
       const count = Math.min(batchSize, data.n - start);

@@ -10,7 +10,7 @@ import { type Dataset, sampleSize } from '../data/dataset.js';
 import { Graph } from '../graph/graph.js';
 import { Classifier, classifierConfigSchema } from '../models/classifier/model.js';
 import { Builder } from '../nn/builder.js';
-import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+import { Program, type RuntimeOptions } from '../runtime/program.js';
 import { fit } from '../train/fit.js';
 import { TensorStore } from './codec.js';
 import { requireLabels } from './probe.js';
@@ -32,7 +32,7 @@ export class MlpReader implements ClassReader {
     private readonly params: TensorStore,
   ) {}
 
-  static async fit(train: Dataset, opts: { seed?: number; epochs?: number; runtime?: RuntimeOptions } = {}): Promise<MlpReader> {
+  static async fit(train: Dataset, opts: { seed?: number; epochs?: number; runtime: RuntimeOptions }): Promise<MlpReader> {
     const { numClasses } = requireLabels(train);
     const d = sampleSize(train);
     const model = new Classifier(classifierConfigSchema.parse({ inputShape: [d], hidden: [MLP_READER_DEFAULTS.hidden], numClasses: Math.max(2, numClasses) }));
@@ -43,7 +43,7 @@ export class MlpReader implements ClassReader {
       optimizer: { kind: 'adam', lr: MLP_READER_DEFAULTS.lr },
       ...opts.runtime,
     });
-    const params = new TensorStore(trainer.compiled.params);
+    const params = new TensorStore(trainer.compiled.params, opts.runtime.backend);
     try {
       for (const p of trainer.compiled.params) params.set(p.name, trainer.state.get(p.name));
     } finally {
@@ -51,7 +51,7 @@ export class MlpReader implements ClassReader {
     }
     const g = new Graph();
     const logits = model.logits(new Builder(g, 'eval'), g.input('x', ['B', d]));
-    const program = await Program.compile('reader.logits', { logits }, opts.runtime ?? {});
+    const program = await Program.compile('reader.logits', { logits }, opts.runtime);
     return new MlpReader(model.numClasses, d, program, params);
   }
 
@@ -63,7 +63,7 @@ export class MlpReader implements ClassReader {
     const C = this.numClasses;
     for (let s = 0; s < m; s += 1000) {
       const count = Math.min(1000, m - s);
-      const logits = (await this.program.run({ ...this.params.feeds(), x: new Tensor('float32', x.subarray(s * d, (s + count) * d), [count, d]) }))['logits']!.data as Float32Array;
+      const logits = (await this.program.run({ ...this.params.feeds(), x: this.program.tensor(x.subarray(s * d, (s + count) * d), [count, d]) }))['logits']!.data as Float32Array;
       for (let i = 0; i < count; i++) {
         let best = 0;
         for (let c = 1; c < C; c++) if (logits[i * C + c]! > logits[i * C + best]!) best = c;

@@ -6,6 +6,7 @@ import { Ae } from '../models/ae/model.js';
 import { Rng } from '../nn/rng.js';
 import { Trainer } from '../train/trainer.js';
 import { Pca } from './pca.js';
+import { nodeBackend } from '../runtime/node.js';
 
 describe('pca', () => {
   it('recovers a planted 2-D subspace: 2 components explain almost all variance and reconstruct exactly', async () => {
@@ -19,10 +20,10 @@ describe('pca', () => {
       for (let i = 0; i < d; i++) x[r * d + i] = 1 + a[0]! * basis[i]! + a[1]! * basis[d + i]! + 0.01 * rng.fillNormal(new Float32Array(1))[0]!;
     }
     const ds = { name: 'planted', n, sampleShape: [d], x };
-    const pca = await Pca.fit(ds, 2, { threads: 1 });
+    const pca = await Pca.fit(ds, 2, { backend: nodeBackend, threads: 1 });
     expect(pca.explainedVarianceRatio).toBeGreaterThan(0.999);
     expect(pca.reconstructionMse(ds)).toBeLessThan(1e-3);
-    const one = await Pca.fit(ds, 1, { threads: 1 });
+    const one = await Pca.fit(ds, 1, { backend: nodeBackend, threads: 1 });
     expect(one.reconstructionMse(ds)).toBeGreaterThan(pca.reconstructionMse(ds) * 10);
     // Components are orthonormal.
     let dot = 0;
@@ -40,11 +41,11 @@ describe('pca', () => {
     const tr = subset(train, 4000);
     const te = subset(test, 500);
     const flat = (ds: typeof tr) => ({ ...ds, sampleShape: [784] });
-    const pca = await Pca.fit(flat(tr), 2, { threads: 2 });
+    const pca = await Pca.fit(flat(tr), 2, { backend: nodeBackend, threads: 2 });
     const pcaMse = pca.reconstructionMse(flat(te));
     const fit = async (config: Record<string, unknown>, epochs: number, lr: number) => {
       const model = new Ae(aeConfigSchema.parse({ inputShape: [784], latent: 2, ...config }));
-      const trainer = await Trainer.create(model, { batchSize: 64, seed: 1, threads: 2, optimizer: { kind: 'adam', lr } });
+      const trainer = await Trainer.create(model, { batchSize: 64, seed: 1, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr } });
       for (let e = 0; e < epochs; e++) await trainer.trainEpoch(tr, epochs);
       const mse = (await trainer.evaluate(te))['mse']!;
       await trainer.release();

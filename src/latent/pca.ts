@@ -12,7 +12,7 @@ import type { Dataset } from '../data/dataset.js';
 import { sampleSize } from '../data/dataset.js';
 import { Graph } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
-import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+import { Program, type RuntimeOptions } from '../runtime/program.js';
 import { topEigen } from './top-eigen.js';
 
 export class Pca {
@@ -30,7 +30,7 @@ export class Pca {
   ) {}
 
   /** Fits the top `k` components of `data`. */
-  static async fit(data: Dataset, k: number, runtime: RuntimeOptions = {}, batchSize = 2000): Promise<Pca> {
+  static async fit(data: Dataset, k: number, runtime: RuntimeOptions, batchSize = 2000): Promise<Pca> {
     const d = sampleSize(data);
     if (!Number.isInteger(k) || k < 1 || k > d) throw new RangeError(`PCA: k must be an integer in [1, ${d}] (got ${k})`);
     const g = new Graph();
@@ -41,7 +41,7 @@ export class Pca {
     try {
       for (let s = 0; s < data.n; s += batchSize) {
         const count = Math.min(batchSize, data.n - s);
-        const out = await program.run({ x: new Tensor('float32', data.x.subarray(s * d, (s + count) * d), [count, d]) });
+        const out = await program.run({ x: program.tensor(data.x.subarray(s * d, (s + count) * d), [count, d]) });
         const gb = out['gram']!.data as Float32Array;
         const sb = out['sum']!.data as Float32Array;
         for (let i = 0; i < gram.length; i++) gram[i]! += gb[i]!;

@@ -6,8 +6,9 @@ import { Rng } from '../nn/rng.js';
 import { Pca } from './pca.js';
 import { applyStandardize, fitStandardize } from '../data/transforms.js';
 import { linearProbe, probeAll, probeFeatures, shuffledLabels } from './probe.js';
+import { nodeBackend } from '../runtime/node.js';
 
-const runtime = { threads: 2 };
+const runtime = { backend: nodeBackend, threads: 2 };
 const { train, test } = bundledMnistSubset(3000, 500);
 const pixels = (ds: Dataset, labels = ds.labels!) => ({ x: ds.x, n: ds.n, d: 784, labels });
 
@@ -77,7 +78,7 @@ describe('probe', () => {
     expect(report.pixels.linear).toBeGreaterThan(report.pca.linear + 0.3);
     expect(report.pca.knn).toBeGreaterThan(0.3);
     const { labels: _l, ...unlabelled } = small.train;
-    await expect(probeAll({ train: unlabelled, test: small.test }, encode)).rejects.toThrow(UsageError);
-    await expect(probeAll({ train: unlabelled, test: small.test }, encode)).rejects.toThrow(/probe needs labelled data, but .* has no labels/);
+    await expect(probeAll({ train: unlabelled, test: small.test }, encode, { runtime: { backend: nodeBackend } })).rejects.toThrow(UsageError);
+    await expect(probeAll({ train: unlabelled, test: small.test }, encode, { runtime: { backend: nodeBackend } })).rejects.toThrow(/probe needs labelled data, but .* has no labels/);
   }, 30_000);
 });

@@ -54,7 +54,7 @@ export interface ProbeOptions {
   /** Seed of the linear probe's initialisation and shuffling and of the k-NN subset (default 0). */
   readonly seed?: number;
   readonly linear?: LinearProbeOptions;
-  readonly runtime?: RuntimeOptions;
+  readonly runtime: RuntimeOptions;
 }
 
 export const LINEAR_PROBE_DEFAULTS = { epochs: 20, lr: 1e-2, batchSize: 256 } as const;
@@ -79,7 +79,7 @@ function head(f: LabelledFeatures, max: number | undefined): LabelledFeatures {
  * Test accuracy of a multinomial logistic regression trained on standardised `train`
  * features (see the module comment), in [0, 1].
  */
-export async function linearProbe(train: LabelledFeatures, test: LabelledFeatures, numClasses: number, opts: Pick<ProbeOptions, 'seed' | 'linear' | 'runtime'> = {}): Promise<number> {
+export async function linearProbe(train: LabelledFeatures, test: LabelledFeatures, numClasses: number, opts: Pick<ProbeOptions, 'seed' | 'linear' | 'runtime'>): Promise<number> {
   const { epochs, lr, batchSize } = { ...LINEAR_PROBE_DEFAULTS, ...opts.linear };
   const raw = (f: LabelledFeatures, name: string): Dataset => ({ name, n: f.n, sampleShape: [f.d], x: f.x, labels: f.labels, numClasses });
   // The same standardisation as the data's --standardize: train statistics, applied to both.
@@ -95,7 +95,7 @@ export async function linearProbe(train: LabelledFeatures, test: LabelledFeature
 }
 
 /** k-NN and linear-probe test accuracies of one kind of features. */
-export async function probeFeatures(train: LabelledFeatures, test: LabelledFeatures, numClasses: number, opts: ProbeOptions = {}): Promise<ProbeScores> {
+export async function probeFeatures(train: LabelledFeatures, test: LabelledFeatures, numClasses: number, opts: ProbeOptions): Promise<ProbeScores> {
   check(train, 'train', numClasses);
   check(test, 'test', numClasses);
   if (train.d !== test.d) throw new RangeError(`probe: train has ${train.d} features, test ${test.d}`);
@@ -149,7 +149,7 @@ export function requireLabels(ds: Dataset): { labels: Int32Array; numClasses: nu
  * Probes a model's codes, PCA with the same k, and raw pixels on one split.
  * `encode(ds)` returns the codes of every row of `ds` (n × k, row-major; μ for VAEs).
  */
-export async function probeAll(split: Split, encode: (ds: Dataset) => Promise<Float32Array>, opts: ProbeAllOptions = {}): Promise<ProbeReport> {
+export async function probeAll(split: Split, encode: (ds: Dataset) => Promise<Float32Array>, opts: ProbeAllOptions): Promise<ProbeReport> {
   const { train, test } = split;
   const tr = requireLabels(train);
   const te = requireLabels(test);

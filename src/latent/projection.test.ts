@@ -3,6 +3,7 @@ import { DataError } from '../data/errors.js';
 import { UsageError } from '../errors.js';
 import { Rng } from '../nn/rng.js';
 import { project2d, type ProjectionMethod } from './projection.js';
+import { nodeBackend } from '../runtime/node.js';
 
 const K = 10;
 const CLUSTERS = 5;
@@ -53,7 +54,7 @@ function knnAccuracy(xy: Float32Array, labels: Int32Array): number {
   return correct / n;
 }
 
-const runtime = { threads: 1 };
+const runtime = { backend: nodeBackend, threads: 1 };
 
 describe('project2d', () => {
   const data = blobs(80, 7);
@@ -91,7 +92,7 @@ describe('project2d', () => {
   it('maxPoints: a seeded subsample of distinct ascending rows, and xy row r is the code of input row indices[r]', async () => {
     const n = 1000;
     const codes = new Rng(2).fillNormal(new Float32Array(n * 2));
-    const p = await project2d(codes, n, 2, { maxPoints: 100, seed: 5 });
+    const p = await project2d(codes, n, 2, { runtime, maxPoints: 100, seed: 5 });
     expect(p.method).toBe('identity');
     expect(p.indices.length).toBe(100);
     expect(p.xy.length).toBe(200);
@@ -100,25 +101,25 @@ describe('project2d', () => {
       expect(p.indices[r]!).toBeLessThan(n);
       expect([p.xy[2 * r], p.xy[2 * r + 1]]).toEqual([codes[2 * p.indices[r]!], codes[2 * p.indices[r]! + 1]]);
     }
-    const again = await project2d(codes, n, 2, { maxPoints: 100, seed: 5 });
+    const again = await project2d(codes, n, 2, { runtime, maxPoints: 100, seed: 5 });
     expect(again.indices).toEqual(p.indices);
-    const other = await project2d(codes, n, 2, { maxPoints: 100, seed: 6 });
+    const other = await project2d(codes, n, 2, { runtime, maxPoints: 100, seed: 6 });
     expect(other.indices).not.toEqual(p.indices);
     // Under the cap nothing is dropped.
-    const all = await project2d(codes, n, 2, { maxPoints: n });
+    const all = await project2d(codes, n, 2, { runtime, maxPoints: n });
     expect(all.indices).toEqual(Int32Array.from({ length: n }, (_, i) => i));
   });
 
   it('auto: k = 2 draws the codes as they are, k = 1 as (z, 0), k > 2 uses UMAP', async () => {
     const two = new Float32Array([1, 2, 3, 4, 5, 6]);
-    const p2 = await project2d(two, 3, 2);
+    const p2 = await project2d(two, 3, 2, { runtime });
     expect(p2.method).toBe('identity');
     expect(Array.from(p2.xy)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(p2.xy).not.toBe(two);
-    const p1 = await project2d(new Float32Array([7, 8, 9]), 3, 1);
+    const p1 = await project2d(new Float32Array([7, 8, 9]), 3, 1, { runtime });
     expect(p1.method).toBe('identity');
     expect(Array.from(p1.xy)).toEqual([7, 0, 8, 0, 9, 0]);
-    const p10 = await project2d(data.x, data.n, K, { maxPoints: 40 });
+    const p10 = await project2d(data.x, data.n, K, { runtime, maxPoints: 40 });
     expect(p10.method).toBe('umap');
     expect(p10.xy.length).toBe(80);
   }, slow);
@@ -146,12 +147,12 @@ describe('project2d', () => {
       expect((err as Error).message).not.toContain('\n');
     };
     const codes = new Float32Array(12);
-    await oneLine(project2d(codes, 4, 3, { method: 'foo' as ProjectionMethod }), UsageError, '--method must be one of auto, pca, umap, tsne (got foo)');
-    await oneLine(project2d(codes, 5, 3), UsageError, 'codes hold 12 values, expected n × k = 5 × 3 = 15');
-    await oneLine(project2d(codes, 0, 3), UsageError, 'n must be a positive integer');
-    await oneLine(project2d(codes, 4, 3, { maxPoints: 0 }), UsageError, '--max-points must be a positive integer (got 0)');
+    await oneLine(project2d(codes, 4, 3, { runtime, method: 'foo' as ProjectionMethod }), UsageError, '--method must be one of auto, pca, umap, tsne (got foo)');
+    await oneLine(project2d(codes, 5, 3, { runtime }), UsageError, 'codes hold 12 values, expected n × k = 5 × 3 = 15');
+    await oneLine(project2d(codes, 0, 3, { runtime }), UsageError, 'n must be a positive integer');
+    await oneLine(project2d(codes, 4, 3, { runtime, maxPoints: 0 }), UsageError, '--max-points must be a positive integer (got 0)');
     const bad = new Float32Array(12);
     bad[7] = NaN;
-    await oneLine(project2d(bad, 4, 3, { method: 'pca' }), DataError, 'code row 2, dimension 1 is NaN');
+    await oneLine(project2d(bad, 4, 3, { runtime, method: 'pca' }), DataError, 'code row 2, dimension 1 is NaN');
   });
 });

@@ -46,7 +46,7 @@ export interface ProjectOptions {
   readonly umapEpochs?: number;
   /** Progress for a CLI bar: (done, total, phase), phases named by the method. */
   readonly onProgress?: (done: number, total: number, phase: string) => void;
-  readonly runtime?: RuntimeOptions;
+  readonly runtime: RuntimeOptions;
 }
 
 export interface Projection {
@@ -78,7 +78,7 @@ export function resolveMethod(method: ProjectionMethod, k: number): Projection['
 }
 
 /** Projects n codes of dimension k (row-major `codes`) to 2-D. */
-export async function project2d(codes: Float32Array, n: number, k: number, opts: ProjectOptions = {}): Promise<Projection> {
+export async function project2d(codes: Float32Array, n: number, k: number, opts: ProjectOptions): Promise<Projection> {
   const method = resolveMethod(parseProjectionMethod(opts.method ?? 'auto'), k);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`no codes to project: n must be a positive integer (got ${n})`);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`code dimension k must be a positive integer (got ${k})`);
@@ -104,16 +104,16 @@ export async function project2d(codes: Float32Array, n: number, k: number, opts:
     case 'pca': {
       progress?.(0, 1, 'pca');
       const data: Dataset = { name: 'codes', n: m, sampleShape: [k], x };
-      const pca = await Pca.fit(data, Math.min(2, k), opts.runtime ?? {});
+      const pca = await Pca.fit(data, Math.min(2, k), opts.runtime);
       xy = lift(pca.project(x, m), m, pca.k);
       progress?.(1, 1, 'pca');
       break;
     }
     case 'umap':
-      xy = await umap(x, m, k, { seed, ...(opts.umapEpochs !== undefined && { epochs: opts.umapEpochs }), ...(progress && { onProgress: progress }), ...(opts.runtime && { runtime: opts.runtime }) });
+      xy = await umap(x, m, k, { seed, ...(opts.umapEpochs !== undefined && { epochs: opts.umapEpochs }), ...(progress && { onProgress: progress }), runtime: opts.runtime });
       break;
     case 'tsne':
-      xy = await tsne(x, m, k, { seed, ...(progress && { onProgress: progress }), ...(opts.runtime && { runtime: opts.runtime }) });
+      xy = await tsne(x, m, k, { seed, ...(progress && { onProgress: progress }), runtime: opts.runtime });
       break;
   }
   return { xy, indices, method };

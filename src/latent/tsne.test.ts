@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../nn/rng.js';
 import { gradientFromForces, gradientStep, TsneForceRunner } from './tsne.js';
 import { conditionalAffinities, jointAffinities } from './tsne-affinities.js';
+import { nodeBackend } from '../runtime/node.js';
 
 /** n points in k-D: `clusters` Gaussian blobs (centres N(0, 4²)), unit spread. */
 function blobs(n: number, k: number, clusters: number, seed: number): Float32Array {
@@ -79,7 +80,7 @@ describe('t-SNE', () => {
     const y = new Rng(3).fillNormal(new Float32Array(n * 2), 0, 3);
     // Blocks of 16 rows: 3 row blocks (16, 16, 8), diagonal and off-diagonal P blocks, over 1 or 2 programs.
     for (const [blockRows, parts] of [[16, 1], [16, 2], [n, 1]] as const) {
-      const runner = await TsneForceRunner.compile(p, n, blockRows, parts);
+      const runner = await TsneForceRunner.compile(p, n, blockRows, parts, nodeBackend);
       const forces = await runner.forces(y);
       await runner.release();
       for (const alpha of [1, 12]) {

@@ -26,7 +26,7 @@
  */
 import { Graph, type Value } from '../graph/graph.js';
 import { Rng } from '../nn/rng.js';
-import { defaultThreads, Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+import { Program, type RuntimeBackend, type RuntimeOptions, type Tensor } from '../runtime/program.js';
 import { conditionalAffinities, jointAffinities } from './tsne-affinities.js';
 import { extractBlock, type PBlock, pBlocks, tsneForces } from './tsne-graph.js';
 
@@ -48,7 +48,7 @@ export interface TsneOptions {
   /** Progress: phase 'tsne affinities' (rows done of n), then 'tsne' (iterations done, every 10). */
   readonly onProgress?: (done: number, total: number, phase: string) => void;
   /** `threads` = programs run concurrently (default all cores), each single-threaded. */
-  readonly runtime?: RuntimeOptions;
+  readonly runtime: RuntimeOptions;
 }
 
 export const TSNE_DEFAULTS = {
@@ -98,7 +98,7 @@ export class TsneForceRunner {
   ) {}
 
   /** Compiles `parts` programs over P (n × n, symmetric, zero diagonal) cut into `blockRows` blocks. */
-  static async compile(p: Float32Array, n: number, blockRows: number, parts: number): Promise<TsneForceRunner> {
+  static async compile(p: Float32Array, n: number, blockRows: number, parts: number, backend: RuntimeBackend): Promise<TsneForceRunner> {
     const groups = partitionBlocks(pBlocks(n, blockRows), parts);
     const programs: Program[] = [];
     const feeds: Array<Record<string, Tensor>> = [];
@@ -110,10 +110,10 @@ export class TsneForceRunner {
         for (const b of blocks) {
           const shape = [b.rows[1] - b.rows[0], b.cols[1] - b.cols[0]];
           inputs.set(b.name, g.input(b.name, shape));
-          feed[b.name] = new Tensor('float32', extractBlock(p, n, b), shape);
+          feed[b.name] = backend.float32(extractBlock(p, n, b), shape);
         }
         const f = tsneForces(g.input('y', [n, 2]), blockRows, inputs, blocks);
-        programs.push(await Program.compile(`tsne.forces${k}`, { attract: f.attract, repel: f.repel, z: f.z }, { threads: 1 }));
+        programs.push(await Program.compile(`tsne.forces${k}`, { attract: f.attract, repel: f.repel, z: f.z }, { backend, threads: 1 }));
         feeds.push(feed);
       }
     } catch (e) {
@@ -125,7 +125,7 @@ export class TsneForceRunner {
 
   async forces(y: Float32Array): Promise<Forces> {
     const n = this.n;
-    const yt = new Tensor('float32', y, [n, 2]);
+    const yt = this.programs[0]!.tensor(y, [n, 2]);
     const outs = await Promise.all(this.programs.map((q, k) => q.run({ ...this.feeds[k]!, y: yt })));
     const attract = new Float64Array(n * 3);
     const repel = new Float64Array(n * 3);
@@ -197,7 +197,7 @@ export function gradientStep(s: TsneState, grad: Float64Array, momentum: number,
  * Embeds n points x (n × k, row-major, finite) in 2-D; returns Y, n × 2 row-major.
  * n = 1 gives the origin, n = 2 the points (∓½, 0).
  */
-export async function tsne(x: Float32Array, n: number, k: number, opts: TsneOptions = {}): Promise<Float32Array> {
+export async function tsne(x: Float32Array, n: number, k: number, opts: TsneOptions): Promise<Float32Array> {
   const o = { ...TSNE_DEFAULTS, ...stripUndefined(opts) };
   for (const [name, v] of Object.entries({ perplexity: o.perplexity, earlyExaggeration: o.earlyExaggeration })) {
     if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`t-SNE: ${name} must be a positive number (got ${v})`);
@@ -219,9 +219,9 @@ export async function tsne(x: Float32Array, n: number, k: number, opts: TsneOpti
   progress?.(n, n, 'tsne affinities');
   const p = jointAffinities(cond.p, n);
   const blockRows = Math.min(n, o.blockRows);
-  const parts = opts.runtime?.threads ?? defaultThreads();
+  const parts = opts.runtime.threads ?? opts.runtime.backend.availableThreads();
   if (!Number.isInteger(parts) || parts < 1) throw new RangeError(`threads must be a positive integer (got ${parts})`);
-  const runner = await TsneForceRunner.compile(p, n, blockRows, parts);
+  const runner = await TsneForceRunner.compile(p, n, blockRows, parts, opts.runtime.backend);
 
   const stage1 = Math.min(o.exaggerationIterations, o.iterations);
   const stages = [

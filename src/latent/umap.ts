@@ -30,7 +30,7 @@ export interface UmapOptions {
   /** Progress: phases 'umap neighbours' and 'umap graph' (0 or 1 of 1), then 'umap' (epochs done). */
   readonly onProgress?: (done: number, total: number, phase: string) => void;
   /** For the k-NN search. */
-  readonly runtime?: RuntimeOptions;
+  readonly runtime: RuntimeOptions;
 }
 
 export const UMAP_DEFAULT_NEIGHBORS = 15;
@@ -42,7 +42,7 @@ const YIELD_EVERY = 10;
  * Embeds n points x (n × k, row-major, finite) in 2-D; returns Y, n × 2 row-major.
  * n ≤ 2 has no neighbourhood graph: the points are placed at (0, 0) and (1, 0).
  */
-export async function umap(x: Float32Array, n: number, k: number, opts: UmapOptions = {}): Promise<Float32Array> {
+export async function umap(x: Float32Array, n: number, k: number, opts: UmapOptions): Promise<Float32Array> {
   if (n <= 2) return Float32Array.from({ length: n * 2 }, (_, i) => (i === 2 ? 1 : 0));
   const rng = new Rng(`umap:${opts.seed ?? 0}`);
   const nNeighbors = Math.min(opts.nNeighbors ?? UMAP_DEFAULT_NEIGHBORS, n - 1);
@@ -54,7 +54,7 @@ export async function umap(x: Float32Array, n: number, k: number, opts: UmapOpti
     random: () => rng.uniform(),
   });
   opts.onProgress?.(0, 1, 'umap neighbours');
-  const knn = await KnnClassifier.fit(x, n, k, new Int32Array(n), 1, { k: nNeighbors, ...(opts.runtime && { runtime: opts.runtime }) });
+  const knn = await KnnClassifier.fit(x, n, k, new Int32Array(n), 1, { k: nNeighbors, runtime: opts.runtime });
   const nb = await knn.neighbors(x, n).finally(() => knn.release());
   const indices: number[][] = [];
   const distances: number[][] = [];

@@ -6,12 +6,13 @@ import { UsageError } from '../errors.js';
 import { Graph, type Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import type { Batch, Terms, TrainableModel } from '../models/types.js';
-import { Program, Tensor } from '../runtime/program.js';
+import { Program } from '../runtime/program.js';
 import { Trainer } from '../train/trainer.js';
 import { Builder, fillNoise } from './builder.js';
 import { type ChwShape, type ConvStackSpec, type DecoderUpsampling, batchNorm, conv2d, convStack, deconvStack, dropout, flatten, maxPool2d, planConvStack, unflatten } from './conv.js';
 import { dense } from './layers.js';
 import { Rng } from './rng.js';
+import { nodeBackend, Tensor } from '../runtime/node.js';
 
 const keras: ConvStackSpec = { channels: [32, 64], kernel: 3, stride: 2 };
 
@@ -23,7 +24,7 @@ async function roundTrip(chw: ChwShape, spec: ConvStackSpec, upsample: DecoderUp
   const x = g.input('x', ['B', ...chw]);
   const code = convStack(b.scope('enc'), x, plan);
   const out = deconvStack(b.scope('dec'), code, plan, { upsample });
-  const p = await Program.compile('rt', { out }, { threads: 1 });
+  const p = await Program.compile('rt', { out }, { backend: nodeBackend, threads: 1 });
   const rng = new Rng(1);
   const feeds: Record<string, Tensor> = { x: new Tensor('float32', rng.fillNormal(new Float32Array(2 * chw[0] * chw[1] * chw[2])), [2, ...chw]) };
   for (const { spec: ps } of b.paramValues()) feeds[ps.name] = new Tensor('float32', ps.init(rng, ps.shape), [...ps.shape]);
@@ -133,7 +134,7 @@ describe('batch norm and dropout', () => {
     const y = batchNorm(b.scope('bn'), x, { momentum: 0.25 });
     const next = [...b.states.values()].map((s) => s.next!);
     expect([...b.states.keys()]).toEqual(['bn.running_mean', 'bn.running_var']);
-    const p = await Program.compile('bn', { y, mean: next[0]!, var: next[1]! }, { threads: 1 });
+    const p = await Program.compile('bn', { y, mean: next[0]!, var: next[1]! }, { backend: nodeBackend, threads: 1 });
     const n = 4;
     const xs = Float32Array.from({ length: n * 18 }, (_, i) => Math.sin(i * 1.7) * 3 + (Math.floor(i / 9) % 2 === 1 ? 5 : 0));
     const out = await p.run({
@@ -161,7 +162,7 @@ describe('batch norm and dropout', () => {
     const be = new Builder(ge, 'eval');
     const ye = batchNorm(be.scope('bn'), ge.input('x', ['B', 2, 1, 1]));
     expect(ye.producer!.op).toBe('BatchNormalization');
-    const pe = await Program.compile('bn.eval', { y: ye }, { threads: 1 });
+    const pe = await Program.compile('bn.eval', { y: ye }, { backend: nodeBackend, threads: 1 });
     const oe = await pe.run({
       x: new Tensor('float32', Float32Array.of(3, 5), [1, 2, 1, 1]),
       'bn.gamma': new Tensor('float32', Float32Array.of(2, 1), [2]),
@@ -219,7 +220,7 @@ describe('batch norm and dropout', () => {
       ]);
       const b = Builder.forStep(g, { suffix: '', params: new Map([['bn.gamma', gv], ['bn.beta', bv]]), states });
       return op.tanh(batchNorm(b.scope('bn'), xv));
-    });
+    }, { backend: nodeBackend });
     expect(maxError, worst).toBeLessThan(1e-3);
   });
 
@@ -282,7 +283,7 @@ describe('a tiny conv autoencoder built from nn/ trains through compileTraining'
       for (let i = 0; i < 64; i++) m += x[i * 64 + p]! / 64;
       meanImageError += m * (1 - m);
     }
-    const trainer = await Trainer.create(new TinyConvAe(), { batchSize: 16, seed: 1, optimizer: { kind: 'adam', lr: 0.01 }, threads: 1, stepsPerRun: 2 });
+    const trainer = await Trainer.create(new TinyConvAe(), { batchSize: 16, seed: 1, optimizer: { kind: 'adam', lr: 0.01 }, backend: nodeBackend, threads: 1, stepsPerRun: 2 });
     const losses: number[] = [];
     for (let epoch = 1; epoch <= 12; epoch++) losses.push((await trainer.trainEpoch(data, 12)).train['loss']!);
     for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThan(losses[i - 1]!);
@@ -329,7 +330,7 @@ describe('a contractive penalty on a conv encoder (gradients of gradients throug
     const data: Dataset = { name: 'squares', n: 32, sampleShape: [1, 8, 8], x };
     const final: Record<string, number>[] = [];
     for (const lambda of [0, 0.5]) {
-      const trainer = await Trainer.create(new TinyConvCae(lambda), { batchSize: 16, seed: 2, optimizer: { kind: 'adam', lr: 0.01 }, threads: 1, stepsPerRun: 1 });
+      const trainer = await Trainer.create(new TinyConvCae(lambda), { batchSize: 16, seed: 2, optimizer: { kind: 'adam', lr: 0.01 }, backend: nodeBackend, threads: 1, stepsPerRun: 1 });
       let first: Record<string, number> | undefined;
       let last: Record<string, number> = {};
       for (let epoch = 1; epoch <= 8; epoch++) {

@@ -5,8 +5,9 @@ import { Graph, type Value } from '../graph/graph.js';
 import * as op from '../graph/ops.js';
 import * as sp from '../graph/spatial.js';
 import { Rng } from '../nn/rng.js';
-import { Program, Tensor } from '../runtime/program.js';
+import { Program } from '../runtime/program.js';
 import { OPSET, emitModel } from './emit.js';
+import { nodeBackend, Tensor } from '../runtime/node.js';
 
 const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNs };
 
@@ -14,7 +15,7 @@ describe('emit', () => {
   it('lowered Softplus is log(1 + e^x), stable for large |x|', async () => {
     const g = new Graph();
     const x = g.input('x', [6]);
-    const p = await Program.compile('sp', { y: op.softplus(x) }, { threads: 1 });
+    const p = await Program.compile('sp', { y: op.softplus(x) }, { backend: nodeBackend, threads: 1 });
     const xs = [-200, -20, -1, 0, 3, 200];
     const out = (await p.run({ x: new Tensor('float32', Float32Array.from(xs), [6]) }))['y']!.data as Float32Array;
     xs.forEach((v, i) => expect(out[i]).toBeCloseTo(v > 30 ? v : Math.log1p(Math.exp(v)), 5));
@@ -24,7 +25,7 @@ describe('emit', () => {
     const g = new Graph();
     const x = g.input('x', ['B', 2]);
     const y = op.mul(x, 2);
-    const p = await Program.compile('io', { a: x, b: y, c: y, d: g.scalar(7) }, { threads: 1 });
+    const p = await Program.compile('io', { a: x, b: y, c: y, d: g.scalar(7) }, { backend: nodeBackend, threads: 1 });
     const out = await p.run({ x: new Tensor('float32', Float32Array.of(1, 2), [1, 2]) });
     expect([...(out['a']!.data as Float32Array)]).toEqual([1, 2]);
     expect([...(out['b']!.data as Float32Array)]).toEqual([2, 4]);
@@ -60,7 +61,7 @@ function refConv(x: Float32Array, xs: number[], w: Float32Array, ws: number[], s
 }
 
 async function run1(outputs: Record<string, Value>, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const p = await Program.compile('spatial', outputs, { threads: 1 });
+  const p = await Program.compile('spatial', outputs, { backend: nodeBackend, threads: 1 });
   const out = await p.run(feeds);
   await p.release();
   return out;

@@ -5,7 +5,7 @@
  * step rewrote (a multi-phase step updates a different subset in each phase). No buffer
  * is allocated after construction; the feed and fetch maps are kept up to date in place.
  */
-import { Tensor } from './program.js';
+import type { RuntimeBackend, Tensor } from './backend.js';
 
 export interface BufferSpec {
   readonly name: string;
@@ -21,11 +21,15 @@ export class PingPongBuffers {
   private readonly feedMap: Record<string, Tensor> = {};
   private readonly fetchMap: Record<string, Tensor> = {};
 
-  constructor(readonly specs: readonly BufferSpec[]) {
+  constructor(
+    readonly specs: readonly BufferSpec[],
+    /** Makes the tensors (of the back end whose sessions will write into them). */
+    backend: RuntimeBackend,
+  ) {
     for (const s of specs) {
       if (this.pairs.has(s.name)) throw new Error(`state tensor ${s.name} declared twice`);
       const n = s.shape.reduce((a, b) => a * b, 1);
-      const pair: [Tensor, Tensor] = [new Tensor('float32', new Float32Array(n), [...s.shape]), new Tensor('float32', new Float32Array(n), [...s.shape])];
+      const pair: [Tensor, Tensor] = [backend.float32(new Float32Array(n), s.shape), backend.float32(new Float32Array(n), s.shape)];
       this.pairs.set(s.name, pair);
       this.side.set(s.name, 0);
       this.feedMap[s.name] = pair[0];

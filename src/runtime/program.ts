@@ -1,20 +1,21 @@
 /**
- * A compiled program: one ONNX Runtime session over an emitted graph, with named I/O.
+ * A compiled program: one ONNX Runtime session over an emitted graph, with named I/O, on the
+ * back end named by `RuntimeOptions.backend` (runtime/node.ts or runtime/web.ts).
  *
  * `run` takes feeds by input name and, optionally, pre-allocated output tensors by output
- * name; ONNX Runtime then writes results straight into those buffers (no allocation per
- * call). Threads default to all cores (`os.availableParallelism()`).
+ * name; the results are written straight into those buffers (no allocation per call).
+ * Threads default to what the back end has (`RuntimeBackend.availableThreads`).
  */
-import os from 'node:os';
-import ort from 'onnxruntime-node';
 import type { Value } from '../graph/graph.js';
 import { emitModel, type EmitOptions } from '../onnx/emit.js';
+import type { RuntimeBackend, RuntimeSession, Tensor } from './backend.js';
 
-export type Tensor = ort.Tensor;
-export const Tensor = ort.Tensor;
+export type { RuntimeBackend, Tensor };
 
 export interface RuntimeOptions {
-  /** Intra-op threads; default all cores. */
+  /** The ONNX Runtime build that runs the programs (Node: runtime/node.ts; a page: runtime/web.ts). */
+  readonly backend: RuntimeBackend;
+  /** Intra-op threads; default `backend.availableThreads()`. */
   readonly threads?: number;
   /**
    * Let idle intra-op threads busy-wait for the next operator (ONNX Runtime's
@@ -28,34 +29,30 @@ export interface RuntimeOptions {
   readonly spin?: boolean;
 }
 
-export function defaultThreads(): number {
-  return os.availableParallelism();
-}
-
 export class Program {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: RuntimeSession,
     readonly name: string,
     readonly modelBytes: Uint8Array,
+    readonly backend: RuntimeBackend,
   ) {}
 
   /** Emits the sub-graph for `outputs` and opens an ORT session on it. */
   static async compile(
     name: string,
     outputs: Readonly<Record<string, Value>>,
-    opts: RuntimeOptions & EmitOptions = {},
+    opts: RuntimeOptions & EmitOptions,
   ): Promise<Program> {
     const bytes = emitModel(outputs, { ...opts, name });
-    const threads = opts.threads ?? defaultThreads();
+    const threads = opts.threads ?? opts.backend.availableThreads();
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer (got ${threads})`);
-    const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { set_denormal_as_zero: '1', 'intra_op.allow_spinning': opts.spin ? '1' : '0' } },
-    });
-    return new Program(session, name, bytes);
+    const session = await opts.backend.createSession(bytes, { threads, spin: opts.spin ?? false });
+    return new Program(session, name, bytes, opts.backend);
+  }
+
+  /** A float32 tensor of this program's back end viewing `data`, shape `dims`. */
+  tensor(data: Float32Array, dims: readonly number[]): Tensor {
+    return this.backend.float32(data, dims);
   }
 
   get inputNames(): readonly string[] {
@@ -75,10 +72,10 @@ export class Program {
     if (missing.length) throw new Error(`program ${this.name}: missing inputs ${missing.join(', ')}`);
     const subset: Record<string, Tensor> = {};
     for (const n of this.inputNames) subset[n] = feeds[n]!;
-    if (!into) return (await this.session.run(subset)) as Record<string, Tensor>;
+    if (!into) return this.session.run(subset);
     const fetches: Record<string, Tensor | null> = {};
     for (const n of this.outputNames) fetches[n] = into[n] ?? null;
-    return (await this.session.run(subset, fetches)) as Record<string, Tensor>;
+    return this.session.run(subset, fetches);
   }
 
   async release(): Promise<void> {

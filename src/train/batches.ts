@@ -15,10 +15,12 @@ import { sampleSize } from '../data/dataset.js';
 import { fillNoise, type NoiseSpec } from '../nn/builder.js';
 import { UsageError } from '../errors.js';
 import type { Rng } from '../nn/rng.js';
-import { Tensor } from '../runtime/program.js';
+import type { RuntimeBackend, Tensor } from '../runtime/backend.js';
 import { isStreaming, type StreamEpoch, type StreamingData } from './stream.js';
 
 export interface BatchFeederOptions {
+  /** Makes the batch tensors (of the back end whose sessions read them). */
+  readonly backend: RuntimeBackend;
   /** Replace each batch's x (values in [0, 1]) by a fresh Bernoulli(x) draw. */
   readonly dynamicBinarize?: boolean;
 }
@@ -36,7 +38,7 @@ export class BatchFeeder {
     readonly noises: readonly NoiseSpec[],
     /** Suffix of the batch input names (`x@2` for step 2 of a chained program). */
     readonly suffix = '',
-    readonly options: BatchFeederOptions = {},
+    readonly options: BatchFeederOptions,
   ) {
     this.dim = sampleSize(dataset);
     const want = inputShape.reduce((a, b) => a * b, 1);
@@ -48,11 +50,11 @@ export class BatchFeeder {
   private tensors(count: number): Record<string, Tensor> {
     let t = this.cache.get(count);
     if (!t) {
-      t = { [`x${this.suffix}`]: new Tensor('float32', new Float32Array(count * this.dim), [count, ...this.inputShape]) };
-      if (this.numClasses > 0) t[`y${this.suffix}`] = new Tensor('float32', new Float32Array(count * this.numClasses), [count, this.numClasses]);
+      t = { [`x${this.suffix}`]: this.options.backend.float32(new Float32Array(count * this.dim), [count, ...this.inputShape]) };
+      if (this.numClasses > 0) t[`y${this.suffix}`] = this.options.backend.float32(new Float32Array(count * this.numClasses), [count, this.numClasses]);
       for (const n of this.noises) {
         const per = n.shape.reduce((a, b) => a * b, 1);
-        t[n.name] = new Tensor('float32', new Float32Array(count * per), [count, ...n.shape]);
+        t[n.name] = this.options.backend.float32(new Float32Array(count * per), [count, ...n.shape]);
       }
       this.cache.set(count, t);
     }

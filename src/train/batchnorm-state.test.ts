@@ -23,6 +23,7 @@ import { emitModel } from '../onnx/emit.js';
 import { CHECKPOINT_FILE, loadCheckpoint, restoreState, saveCheckpoint } from './checkpoint.js';
 import { buildStepGraph, phasesOf } from './programs.js';
 import { Trainer, type TrainerOptions } from './trainer.js';
+import { nodeBackend } from '../runtime/node.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-bn-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -63,7 +64,7 @@ function skewedData(n: number, seed: string): Dataset {
   return { name: seed, n, sampleShape: [D], x: u };
 }
 
-const options = (stepsPerRun: number, batchSize = 16): TrainerOptions => ({ batchSize, seed: 7, threads: 1, stepsPerRun, optimizer: { kind: 'adam', lr: 1e-2 } });
+const options = (stepsPerRun: number, batchSize = 16): TrainerOptions => ({ batchSize, seed: 7, backend: nodeBackend, threads: 1, stepsPerRun, optimizer: { kind: 'adam', lr: 1e-2 } });
 const STATES = ['enc.bn.running_mean', 'enc.bn.running_var', 'dec.bn.running_mean', 'dec.bn.running_var'];
 const copyStates = (t: Trainer): Record<string, Float32Array> => Object.fromEntries(STATES.map((s) => [s, t.state.get(s).slice()]));
 
@@ -198,7 +199,7 @@ describe('batch norm running statistics through the Trainer', () => {
     const batchStats = zOf(h.map(() => 0));
     expect(Math.max(...want.map((v, k) => Math.abs(v - batchStats[k]!)))).toBeGreaterThan(0.1);
 
-    const codec = await Codec.compile(model, t.state, { threads: 1 });
+    const codec = await Codec.compile(model, t.state, { backend: nodeBackend, threads: 1 });
     const z = (await codec.encode(x, n))['z']!;
     await codec.release();
     const bake = new Map([...t.compiled.params, ...t.compiled.states].map((s) => [s.name, t.state.get(s.name).slice()]));

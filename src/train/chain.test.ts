@@ -4,6 +4,7 @@ import { vaeConfigSchema } from '../models/vae/config.js';
 import { Vae } from '../models/vae/model.js';
 import { Rng } from '../nn/rng.js';
 import { Trainer } from './trainer.js';
+import { nodeBackend } from '../runtime/node.js';
 
 describe('chained steps', () => {
   it('K steps chained in one program give the same parameters, optimizer state and terms as K single steps', async () => {
@@ -11,7 +12,7 @@ describe('chained steps', () => {
     const n = 16 * 9 + 5; // 9 full batches (two chains of 4 and one single) and a partial batch
     const data: Dataset = { name: 'chain', n, sampleShape: [20], x: new Rng('chain').fillUniform(new Float32Array(n * 20)) };
     const run = async (stepsPerRun: number) => {
-      const t = await Trainer.create(model, { batchSize: 16, seed: 5, threads: 1, stepsPerRun, optimizer: { kind: 'adam', lr: 1e-2 } });
+      const t = await Trainer.create(model, { batchSize: 16, seed: 5, backend: nodeBackend, threads: 1, stepsPerRun, optimizer: { kind: 'adam', lr: 1e-2 } });
       const epochs = [await t.trainEpoch(data, 2), await t.trainEpoch(data, 2)];
       const state = t.state.snapshot();
       await t.release();

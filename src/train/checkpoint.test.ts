@@ -14,6 +14,7 @@ import { PingPongBuffers } from '../runtime/buffers.js';
 import { expectOneLineError } from '../test-support/expect-error.js';
 import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, loadCheckpoint, NoCheckpointError, rngStateSchema, saveCheckpoint, trainerProgressSchema } from './checkpoint.js';
 import type { TrainerProgress } from './trainer.js';
+import { nodeBackend } from '../runtime/node.js';
 
 const root = mkdtempSync(join(tmpdir(), 'latentkit-ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -38,7 +39,7 @@ const W = new Float32Array([0.25, -1.5, 3, 0.125, 7, -2]);
 /** A run directory holding a checkpoint written by saveCheckpoint. */
 function saved(progress = progressAt(3, 30), family = 'vae'): string {
   const dir = newDir();
-  const state = new PingPongBuffers([{ name: 'enc.w', shape: [2, 3] }]);
+  const state = new PingPongBuffers([{ name: 'enc.w', shape: [2, 3] }], nodeBackend);
   state.set('enc.w', W);
   saveCheckpoint(dir, state, progress, family);
   return dir;
@@ -216,7 +217,7 @@ describe('the checkpoint path is a folder', () => {
 describe('saveCheckpoint', () => {
   it('never writes progress the loader would refuse', () => {
     const dir = newDir();
-    const state = new PingPongBuffers([{ name: 'enc.w', shape: [2, 3] }]);
+    const state = new PingPongBuffers([{ name: 'enc.w', shape: [2, 3] }], nodeBackend);
     expect(() => saveCheckpoint(dir, state, { ...progressAt(3, 30), epoch: -1 }, 'vae')).toThrow(/progress does not fit the checkpoint schema: epoch: /);
     expect(() => loadCheckpoint(dir)).toThrow(NoCheckpointError);
   });

@@ -19,7 +19,7 @@ export interface EvalInputs {
 }
 
 export async function averageOverData(e: EvalInputs, data: Dataset, rng: Rng, batchSize = 500): Promise<Record<string, number>> {
-  const feeder = new BatchFeeder(data, e.inputShape, e.numClasses, e.noises);
+  const feeder = new BatchFeeder(data, e.inputShape, e.numClasses, e.noises, '', { backend: e.program.backend });
   const sums: Record<string, number> = {};
   for (let start = 0; start < data.n; start += batchSize) {
     const count = Math.min(batchSize, data.n - start);

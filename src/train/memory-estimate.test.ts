@@ -9,6 +9,7 @@ import { getFamily } from '../models/registry.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { estimateTrainingMemory, PARAM_COPIES } from './memory-estimate.js';
 import { Trainer } from './trainer.js';
+import { nodeBackend } from '../runtime/node.js';
 
 const model = (config: Record<string, unknown>) => {
   const family = getFamily(String(config['family']));
@@ -28,7 +29,7 @@ describe('estimateTrainingMemory', () => {
   it.each(configs)('%s: parameters and optimizer state equal what a compiled Trainer allocates', async (_name, config, optimizer) => {
     const m = model(config);
     const est = estimateTrainingMemory(m, optimizer, 32);
-    const trainer = await Trainer.create(m, { batchSize: 32, seed: 0, threads: 1, optimizer, stepsPerRun: 1 });
+    const trainer = await Trainer.create(m, { batchSize: 32, seed: 0, backend: nodeBackend, threads: 1, optimizer, stepsPerRun: 1 });
     try {
       const params = trainer.compiled.params.reduce((a, p) => a + numel(p.shape), 0);
       const state = trainer.compiled.stateSpecs.reduce((a, s) => a + numel(s.shape), 0);

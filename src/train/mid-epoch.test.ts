@@ -5,6 +5,7 @@ import { Vae } from '../models/vae/model.js';
 import { Rng } from '../nn/rng.js';
 import { cutBlocks, type RowReader, type StreamingData } from './stream.js';
 import { type EpochResult, Trainer, type TrainerOptions, type TrainerProgress } from './trainer.js';
+import { nodeBackend } from '../runtime/node.js';
 
 const D = 12;
 const N = 16 * 21 + 5; // 21 full batches of 16 (two chains of 8, then 5 single steps) and a partial batch
@@ -33,7 +34,7 @@ function streamed(): StreamingData {
 }
 
 const model = new Vae(vaeConfigSchema.parse({ inputShape: [D], hidden: [8], latent: 2, klWarmup: 2 }));
-const options: TrainerOptions = { batchSize: 16, seed: 9, threads: 1, optimizer: { kind: 'adam', lr: 1e-2 }, stepsPerRun: 8 };
+const options: TrainerOptions = { batchSize: 16, seed: 9, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-2 }, stepsPerRun: 8 };
 type Snap = { state: Record<string, Float32Array>; progress: TrainerProgress };
 
 async function run(data: Dataset | StreamingData, from?: Snap, every?: number): Promise<{ results: EpochResult[]; state: Record<string, Float32Array>; saved: Snap[] }> {

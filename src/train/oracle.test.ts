@@ -27,9 +27,10 @@ import { Builder, type ParamSpec } from '../nn/builder.js';
 import { Rng } from '../nn/rng.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { type BufferSpec, nextName } from '../runtime/buffers.js';
-import { Program, Tensor } from '../runtime/program.js';
+import { Program } from '../runtime/program.js';
 import { batchInputs, compileTraining } from './programs.js';
 import { type EpochResult, Trainer } from './trainer.js';
+import { nodeBackend, Tensor } from '../runtime/node.js';
 
 type Arrays = Record<string, Float32Array>;
 
@@ -82,7 +83,7 @@ async function compileGradProgram(model: Vae): Promise<GradProgram> {
   const outputs: Record<string, Value> = {};
   for (const t of TERMS) outputs[t] = terms[t]!;
   params.forEach((p, i) => (outputs[`grad:${p.spec.name}`] = grads[i]!));
-  return { program: await Program.compile('oracle.grads', outputs, { threads: 1 }), params: params.map((p) => p.spec) };
+  return { program: await Program.compile('oracle.grads', outputs, { backend: nodeBackend, threads: 1 }), params: params.map((p) => p.spec) };
 }
 
 /**
@@ -365,7 +366,7 @@ interface CompiledStep {
 }
 
 async function compileStep(model: Vae, cfg: OptimizerConfig): Promise<CompiledStep> {
-  const compiled = await compileTraining(model, cfg, { threads: 1 });
+  const compiled = await compileTraining(model, cfg, { backend: nodeBackend, threads: 1 });
   expect(compiled.phases.length, 'the VAE trains in one phase').toBe(1);
   const { program, graph } = compiled.phases[0]!;
   return {
@@ -450,7 +451,7 @@ describe('Adam training steps vs tf.train.adam(lr, 0.9, 0.999, 1e-8)', () => {
     const batchSize = 16; // steps of 16, 16, 8
     const rows = new Rng('trainer:data').fillUniform(new Float32Array(n * inputSize(c)));
     const data: Dataset = { name: 'oracle', n, sampleShape: [...c.inputShape], x: rows };
-    const trainer = await Trainer.create(model, { batchSize, seed: 11, threads: 1, optimizer: { kind: 'adam', lr } });
+    const trainer = await Trainer.create(model, { batchSize, seed: 11, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr } });
     try {
       const specs = trainer.compiled.params;
       const params0 = Object.fromEntries(specs.map((s) => [s.name, trainer.state.get(s.name).slice()]));

@@ -18,7 +18,7 @@ import type { ScheduleAt } from '../nn/builder.js';
 import { Rng, type RngState } from '../nn/rng.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { PingPongBuffers } from '../runtime/buffers.js';
-import { Tensor, type RuntimeOptions } from '../runtime/program.js';
+import type { RuntimeOptions, Tensor } from '../runtime/program.js';
 import { UsageError } from '../errors.js';
 import { BatchFeeder } from './batches.js';
 import { averageOverData } from './evaluate.js';
@@ -113,7 +113,6 @@ export class DivergedError extends Error {
   override readonly name = 'DivergedError';
 }
 
-const scalar = (): Tensor => new Tensor('float32', new Float32Array(1), []);
 const read = (t: Tensor): number => (t.data as Float32Array)[0]!;
 
 export class Trainer {
@@ -138,7 +137,8 @@ export class Trainer {
     readonly options: TrainerOptions,
     readonly compiled: CompiledTraining,
   ) {
-    this.state = new PingPongBuffers(compiled.stateSpecs);
+    this.state = new PingPongBuffers(compiled.stateSpecs, options.backend);
+    const scalar = (): Tensor => options.backend.float32(new Float32Array(1), []);
     this.restart(options.initialParams);
     this.phaseIo = compiled.phases.map((p) => ({ terms: Object.fromEntries(p.graph.phase.terms.map((t) => [t, scalar()])), lr: scalar() }));
     for (const s of compiled.schedules) this.schedTensors[s.name] = scalar();
@@ -207,7 +207,7 @@ export class Trainer {
    */
   async trainEpoch(data: Dataset | StreamingData, totalEpochs: number, onStep?: (e: StepEvent) => void, checkpoints?: MidEpochCheckpoints): Promise<EpochResult> {
     const { batchSize } = this.options;
-    const feedOpts = { dynamicBinarize: this.options.dynamicBinarize ?? false };
+    const feedOpts = { backend: this.options.backend, dynamicBinarize: this.options.dynamicBinarize ?? false };
     const feeder = new BatchFeeder(data, this.model.inputShape, this.model.numClasses, this.compiled.noises, '', feedOpts);
     const chain = this.compiled.chain;
     const chainFeeders = chain

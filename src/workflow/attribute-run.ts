@@ -122,7 +122,7 @@ export async function attributeRun(opts: AttributeRunOptions): Promise<Attribute
       const rng = new Rng(`${opts.seed ?? 0}:attribute`);
       const perm = rng.permutation(contrast.length);
       const picked = Array.from(perm.subarray(0, Math.min(measure, contrast.length)), (p) => contrast[p]!);
-      const reader = await pixelReader(ctx.data.train, { runtime: opts });
+      const reader = await pixelReader(ctx.data.train, { runtime: ctx.runtime });
       try {
         const many = applyAttribute(gatherRows(codes.z, codes.k, picked), picked.length, vector, alphas);
         const decoded = await ctx.codec.decode(many, picked.length * alphas.length, labelsOf(picked));

@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import { Pca } from '../latent/pca.js';
+import type { NodeRuntimeOptions } from '../runtime/node.js';
 import type { RuntimeOptions } from '../runtime/program.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { openLatent, type LatentContext } from './latent-context.js';
@@ -15,7 +16,7 @@ import { probeCodes, readProbe, writeProbe, type ProbeResult } from './probe-run
 import { readMetrics } from './run-dir.js';
 import { writePng } from '../viz/png.js';
 
-export interface CompareRunOptions extends RuntimeOptions {
+export interface CompareRunOptions extends NodeRuntimeOptions {
   readonly dirs: readonly string[];
   /** Reconstruction grid PNG (default `compare.png`). */
   readonly out?: string;
@@ -87,7 +88,7 @@ export async function compareRun(opts: CompareRunOptions): Promise<CompareSummar
   for (const [i, { dir }] of runs.entries()) {
     const ctx = await openLatent({ ...opts, dir });
     try {
-      rows.push(await rowFor(ctx, opts, pcaCache));
+      rows.push(await rowFor(ctx, ctx.runtime, pcaCache));
       if (!shown) {
         // The first run's first test samples, shown on top and reconstructed by every run.
         const test = ctx.data.test;

@@ -17,6 +17,7 @@ import { exportRun } from './export-run.js';
 import { loadRun, openCodec } from './load-run.js';
 import { sampleRun } from './sample-run.js';
 import { trainRun } from './train-run.js';
+import { nodeBackend } from '../runtime/node.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-conv-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -74,7 +75,7 @@ describe('conv families on grayscale digits', () => {
     const codes = await enc.run({ x: new ort.Tensor('float32', x, [n, 1, 28, 28]), y: new ort.Tensor('float32', y, [n, 10]) });
     const xhat = await dec.run({ z: codes['z']!, y: new ort.Tensor('float32', y, [n, 10]) });
     expect(xhat['xhat']!.dims).toEqual([n, 1, 28, 28]);
-    const codec = await openCodec(run, { threads: 1 });
+    const codec = await openCodec(run, { backend: nodeBackend, threads: 1 });
     const want = await codec.encode(x, n, labels);
     const wantX = await codec.decode(want['z']!, n, labels);
     await codec.release();
@@ -85,7 +86,7 @@ describe('conv families on grayscale digits', () => {
   }, 60_000);
 
   it('eval --iw 5 gives an importance-weighted bound below the test loss (the ELBO), and sample --class 4 draws class 4 only', async () => {
-    const s = await evalRun({ dir: cvae, iw: 5, probe: false, threads: 2 });
+    const s = await evalRun({ dir: cvae, iw: 5, probe: false, backend: nodeBackend, threads: 2 });
     const bound = s.test['iwae_nll_k5']!;
     expect(bound).toBeLessThan(s.test['loss']!);
     expect(bound).toBeGreaterThan(s.test['loss']! - 40);
@@ -112,7 +113,7 @@ describe('conv families on RGB images of any size', () => {
   }, 60_000);
 
   it('eval of grayscale data on the RGB model is one line naming the input layer, both shapes and the fix', async () => {
-    expect(await errorOf(() => evalRun({ dir: rgbDir, data: grayData, threads: 1 }))).toBe(
+    expect(await errorOf(() => evalRun({ dir: rgbDir, data: grayData, backend: nodeBackend, threads: 1 }))).toBe(
       `eval: ${grayData} [test] has grayscale 12×10 images [1, 12, 10], but the conv-vae model's input layer takes RGB 12×10 images [3, 12, 10]; give it data shaped like its training data, or train a model on ${grayData}`,
     );
   });
@@ -151,7 +152,7 @@ describe('--batch-norm on a conv VAE', () => {
     for (const m of means) expect(Math.max(...Array.from(m, Math.abs))).toBeGreaterThan(1e-3);
     const n = 4;
     const x = new Rng(7).fillUniform(new Float32Array(n * 784));
-    const codec = await openCodec(loaded, { threads: 1 });
+    const codec = await openCodec(loaded, { backend: nodeBackend, threads: 1 });
     const together = (await codec.encode(x, n))['z']!;
     const alone = (await codec.encode(x.subarray(0, 784), 1))['z']!;
     await codec.release();

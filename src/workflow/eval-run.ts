@@ -9,7 +9,8 @@ import { UsageError } from '../errors.js';
 import { countActiveUnits } from '../latent/active-units.js';
 import { iwaeNll, isImportanceWeighted } from '../latent/likelihood.js';
 import { Rng } from '../nn/rng.js';
-import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+import { nodeRuntime, type NodeRuntimeOptions } from '../runtime/node.js';
+import { Program, type Tensor } from '../runtime/program.js';
 import { averageOverData } from '../train/evaluate.js';
 import { buildEvalGraph } from '../train/programs.js';
 import { loadRun, openCodec } from './load-run.js';
@@ -17,7 +18,7 @@ import { probeCodes, readProbe, type ProbeResult, writeProbe } from './probe-run
 import { loadRunData } from './run-data.js';
 import { checkSamplesFit } from './sample-fit.js';
 
-export interface EvalRunOptions extends RuntimeOptions {
+export interface EvalRunOptions extends NodeRuntimeOptions {
   readonly dir: string;
   /** Data spec; default the run's own. */
   readonly data?: string;
@@ -50,7 +51,8 @@ export const MAX_IW = 10_000;
 
 export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
   if (opts.iw !== undefined && !(Number.isInteger(opts.iw) && opts.iw >= 1 && opts.iw <= MAX_IW)) throw new UsageError(`--iw must be an integer in [1, ${MAX_IW}] (got ${opts.iw})`);
-  const run = loadRun(opts.dir);
+  const runtime = nodeRuntime(opts);
+  const run = loadRun(opts.dir, runtime.backend);
   const spec = opts.data ?? run.config.data.spec;
   // The run's split and transforms (standardisation with its stored statistics), on the run's data or on --data.
   const { dataDir: _ownDir, ...settings } = run.config.data;
@@ -62,30 +64,30 @@ export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
   if (opts.iw !== undefined && !isImportanceWeighted(model)) throw new UsageError(`--iw: model ${model.family} has no importance weights (only VAEs do)`);
   const seed = opts.seed ?? 0;
   const evalGraph = buildEvalGraph(model);
-  const program = await Program.compile(`${model.family}.eval`, evalGraph.outputs, opts);
+  const program = await Program.compile(`${model.family}.eval`, evalGraph.outputs, runtime);
   const schedules: Record<string, Tensor> = {};
   // Scheduled scalars take their final value (e.g. the KL weight after warm-up).
-  for (const s of evalGraph.schedules) schedules[s.name] = new Tensor('float32', Float32Array.of(s.value({ step: Number.MAX_SAFE_INTEGER, epoch: run.epoch, stepsPerEpoch: 1, totalSteps: Number.MAX_SAFE_INTEGER })), []);
+  for (const s of evalGraph.schedules) schedules[s.name] = program.tensor(Float32Array.of(s.value({ step: Number.MAX_SAFE_INTEGER, epoch: run.epoch, stepsPerEpoch: 1, totalSteps: Number.MAX_SAFE_INTEGER })), []);
   try {
     const terms = await averageOverData(
       { program, inputShape: model.inputShape, numClasses: model.numClasses, noises: evalGraph.noises, feeds: { ...run.params.feeds(), ...schedules } },
       test,
       new Rng(`${seed}:eval`),
     );
-    const codec = await openCodec(run, opts);
+    const codec = await openCodec(run, runtime);
     let probe: ProbeResult | undefined;
     try {
       if (codec.codeNames.includes('mu')) terms['active_units'] = countActiveUnits((await codec.encode(test.x, test.n, test.labels))['mu']!, test.n, model.latentDim);
       if (opts.probe !== false && split.train.labels && test.labels) {
         const ownData = opts.data === undefined && opts.dataDir === undefined;
-        probe = (ownData ? readProbe(opts.dir, run.epoch) : undefined) ?? (await probeCodes(model, codec, split, run.epoch, opts));
+        probe = (ownData ? readProbe(opts.dir, run.epoch) : undefined) ?? (await probeCodes(model, codec, split, run.epoch, runtime));
         if (ownData) writeProbe(opts.dir, probe);
       }
     } finally {
       await codec.release();
     }
     if (opts.iw !== undefined && isImportanceWeighted(model)) {
-      terms[`iwae_nll_k${opts.iw}`] = await iwaeNll(model, run.params, test, opts.iw, new Rng(`${seed}:iwae`), opts, 500, opts.onProgress);
+      terms[`iwae_nll_k${opts.iw}`] = await iwaeNll(model, run.params, test, opts.iw, new Rng(`${seed}:iwae`), runtime, 500, opts.onProgress);
     }
     return { model: model.family, run: opts.dir, data: spec, samples: test.n, test: terms, ...(probe && { probe }) };
   } finally {

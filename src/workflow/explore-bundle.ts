@@ -233,13 +233,13 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
       seed: source.seed,
       ...(source.maxPoints !== null && { maxPoints: source.maxPoints }),
       ...(opts.onProgress && { onProgress: opts.onProgress }),
-      runtime: opts,
+      runtime: ctx.runtime,
     });
     const rows = projection.indices;
     const m = rows.length;
     const pointCodes = gatherRows(codes, k, rows);
     // the same fit project2d made (same rows, deterministic), kept for the page to map codes both ways
-    const pca = projection.method === 'pca' ? await Pca.fit({ name: 'codes', n: m, sampleShape: [k], x: pointCodes }, 2, opts) : null;
+    const pca = projection.method === 'pca' ? await Pca.fit({ name: 'codes', n: m, sampleShape: [k], x: pointCodes }, 2, ctx.runtime) : null;
     const plane = pca && { mean: Array.from(pca.mean), components: [0, 1].map((c) => Array.from(pca.components.subarray(c * k, (c + 1) * k))) };
     writeFileSync(join(staging, 'codes.f32'), bytesOf(pointCodes));
     writeFileSync(join(staging, 'map.f32'), bytesOf(projection.xy));

@@ -7,6 +7,7 @@ import { loadBundledMnist } from '../data/mnist.js';
 import { exportRun } from './export-run.js';
 import { loadRun, openCodec } from './load-run.js';
 import { trainRun } from './train-run.js';
+import { nodeBackend } from '../runtime/node.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-export-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -30,7 +31,7 @@ describe('export', () => {
     const codes = await enc.run({ x: new ort.Tensor('float32', x, [n, 784]) });
     const xhat = await dec.run({ z: codes['z']! });
 
-    const codec = await openCodec(loadRun(dir), { threads: 1 });
+    const codec = await openCodec(loadRun(dir), { backend: nodeBackend, threads: 1 });
     const want = await codec.encode(x, n);
     const wantX = await codec.decode(want['z']!, n);
     await codec.release();

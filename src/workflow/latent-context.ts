@@ -8,6 +8,7 @@ import type { Dataset, Split } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import type { Codec } from '../latent/codec.js';
 import { codeStats, type CodeStats } from '../latent/code-stats.js';
+import { nodeRuntime, type NodeRuntimeOptions } from '../runtime/node.js';
 import type { RuntimeOptions } from '../runtime/program.js';
 import { imageLayout, type ImageLayout } from '../viz/image-layout.js';
 import { loadRun, openCodec, type LoadedRun } from './load-run.js';
@@ -36,17 +37,20 @@ export interface LatentContext {
   readonly layout: ImageLayout | null;
   /** Whether the model's prior is N(0, I) over a Gaussian posterior (VAE families). */
   readonly gaussianPosterior: boolean;
+  /** The back end and threads the codec runs on (the job's other programs use them too). */
+  readonly runtime: RuntimeOptions;
   release(): Promise<void>;
 }
 
-export interface LatentOptions extends RuntimeOptions {
+export interface LatentOptions extends NodeRuntimeOptions {
   readonly dir: string;
 }
 
 export async function openLatent(opts: LatentOptions): Promise<LatentContext> {
-  const run = loadRun(opts.dir);
+  const runtime = nodeRuntime(opts);
+  const run = loadRun(opts.dir, runtime.backend);
   const data = loadRunSplit(run);
-  const codec = await openCodec(run, opts);
+  const codec = await openCodec(run, runtime);
   return {
     dir: opts.dir,
     run,
@@ -54,6 +58,7 @@ export async function openLatent(opts: LatentOptions): Promise<LatentContext> {
     data,
     layout: imageLayout(run.model.inputShape),
     gaussianPosterior: codec.codeNames.includes('mu') && codec.codeNames.includes('logVar'),
+    runtime,
     release: () => codec.release(),
   };
 }

@@ -9,7 +9,8 @@ import type { AutoencoderModel } from '../models/types.js';
 import { Codec, TensorStore } from '../latent/codec.js';
 import { CHECKPOINT_FILE, restoreState } from '../train/checkpoint.js';
 import { buildEvalGraph } from '../train/programs.js';
-import type { RuntimeOptions } from '../runtime/program.js';
+import { nodeBackend, nodeRuntime } from '../runtime/node.js';
+import type { RuntimeBackend, RuntimeOptions } from '../runtime/program.js';
 import { type RunConfig, RunDir } from './run-dir.js';
 
 export interface LoadedRun {
@@ -22,18 +23,19 @@ export interface LoadedRun {
   readonly epoch: number;
 }
 
-export function loadRun(dir: string): LoadedRun {
+/** Reads the run in `dir`; its parameter tensors are made by `backend` (the one its programs will run on). */
+export function loadRun(dir: string, backend: RuntimeBackend = nodeBackend): LoadedRun {
   const run = new RunDir(dir);
   const config = run.readConfig();
   const model = getFamily(config.model.family).create(config.model);
   const ckpt = run.loadCheckpoint(config.model.family);
   const { params: paramSpecs, states } = buildEvalGraph(model);
-  const params = new TensorStore([...paramSpecs, ...states]);
+  const params = new TensorStore([...paramSpecs, ...states], backend);
   restoreState(params, ckpt, run.path(CHECKPOINT_FILE));
   return { dir, config, model, params, epoch: ckpt.progress.epoch };
 }
 
 /** A loaded run's encoder/decoder programs. Release the codec when done. */
-export async function openCodec(run: LoadedRun, runtime: RuntimeOptions = {}): Promise<Codec> {
+export async function openCodec(run: LoadedRun, runtime: RuntimeOptions = nodeRuntime()): Promise<Codec> {
   return Codec.compile(run.model, run.params, runtime);
 }

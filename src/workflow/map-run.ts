@@ -84,7 +84,7 @@ export async function mapRun(opts: MapRunOptions): Promise<MapSummary> {
       seed: opts.seed ?? 0,
       ...(opts.maxPoints !== undefined && { maxPoints: opts.maxPoints }),
       ...(opts.onProgress && { onProgress: opts.onProgress }),
-      runtime: opts,
+      runtime: ctx.runtime,
     });
     const seconds = (performance.now() - t0) / 1000;
     const title = `${ctx.run.model.family}: ${split} codes${projection.method === 'identity' ? '' : ` (${projection.method}, ${codes.k}-D → 2-D)`}`;

@@ -18,6 +18,7 @@ import { MlpReader } from '../latent/mlp-reader.js';
 import { probeAll, requireLabels, type ProbeReport } from '../latent/probe.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { writeFileAtomic } from '../persist/atomic.js';
+import { nodeRuntime } from '../runtime/node.js';
 import type { RuntimeOptions } from '../runtime/program.js';
 import { accuracyBarsSpec } from '../viz/charts.js';
 import { writePng } from '../viz/png.js';
@@ -52,7 +53,7 @@ export interface ProbeSummary extends ProbeResult {
 }
 
 /** Probes a codec's codes on a labelled split, plus class faithfulness for conditional models. */
-export async function probeCodes(model: AutoencoderModel, codec: Codec, split: Split, epoch: number, runtime: RuntimeOptions = {}): Promise<ProbeResult> {
+export async function probeCodes(model: AutoencoderModel, codec: Codec, split: Split, epoch: number, runtime: RuntimeOptions = nodeRuntime()): Promise<ProbeResult> {
   requireLabels(split.train);
   requireLabels(split.test);
   const report: ProbeReport = await probeAll(split, async (ds) => (await codec.encode(ds.x, ds.n, ds.labels))['z']!, { runtime });
@@ -96,7 +97,7 @@ export async function probeRun(opts: ProbeRunOptions): Promise<ProbeSummary> {
   try {
     if (!ctx.data.train.labels || !ctx.data.test.labels) throw new UsageError(`probe needs labelled data, but ${(ctx.data.train.labels ? ctx.data.test : ctx.data.train).name} has no labels (for CSV, add a "label" column)`);
     const t0 = performance.now();
-    const result = await probeCodes(ctx.run.model, ctx.codec, ctx.data, ctx.run.epoch, opts);
+    const result = await probeCodes(ctx.run.model, ctx.codec, ctx.data, ctx.run.epoch, ctx.runtime);
     const seconds = (performance.now() - t0) / 1000;
     writeProbe(opts.dir, result);
     const { png } = await renderChart(accuracyBarsSpec(probeRows(result, ctx.run.model.family), { title: `${ctx.run.model.family}: test accuracy of probes` }));

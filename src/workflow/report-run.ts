@@ -147,11 +147,11 @@ export async function reportRun(opts: ReportRunOptions): Promise<ReportSummary> 
     ].flatMap(([file, title, caption]) => (existsSync(join(opts.dir, file!)) ? [{ kind: 'image' as const, title: title!, png: new Uint8Array(readFileSync(join(opts.dir, file!))), alt: title!, caption: caption! }] : []));
     if (pictures.length > 0) sections.push({ heading: 'Reconstructions and samples', blocks: pictures });
     const codes = await encodeSplit(ctx, 'test');
-    sections.push(await latentSection(ctx, codes, run.config.train.seed, opts));
+    sections.push(await latentSection(ctx, codes, run.config.train.seed, ctx.runtime));
     if (ctx.data.train.labels && ctx.data.test.labels) {
       let probe = readProbe(opts.dir, run.epoch);
       if (!probe) {
-        probe = await probeCodes(run.model, ctx.codec, ctx.data, run.epoch, opts);
+        probe = await probeCodes(run.model, ctx.codec, ctx.data, run.epoch, ctx.runtime);
         writeProbe(opts.dir, probe);
       }
       sections.push(probeSection(probe, run.model.family, await renderSvg(accuracyBarsSpec(probeRows(probe, run.model.family)))));

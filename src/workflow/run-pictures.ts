@@ -14,7 +14,8 @@ import type { Codec } from '../latent/codec.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { Builder, fillNoise } from '../nn/builder.js';
 import { Rng } from '../nn/rng.js';
-import { Program, type RuntimeOptions, Tensor } from '../runtime/program.js';
+import { nodeRuntime } from '../runtime/node.js';
+import { Program, type RuntimeOptions, type Tensor } from '../runtime/program.js';
 import type { ImageLayout } from '../viz/image-layout.js';
 import { writeGrid } from './pictures.js';
 import { drawPriorCodes, planPrior } from './prior-codes.js';
@@ -23,7 +24,7 @@ import { RECONSTRUCTIONS_FILE, type RunConfig, SAMPLES_FILE } from './run-dir.js
 export { RECONSTRUCTIONS_FILE, SAMPLES_FILE };
 
 /** x̃ of `n` flat rows of x through the model's own corruption, with noise from `rng`. */
-export async function corruptInputs(model: AutoencoderModel, x: Float32Array, n: number, rng: Rng, runtime: RuntimeOptions = {}): Promise<Float32Array | undefined> {
+export async function corruptInputs(model: AutoencoderModel, x: Float32Array, n: number, rng: Rng, runtime: RuntimeOptions = nodeRuntime()): Promise<Float32Array | undefined> {
   if (!model.corrupted) return undefined;
   const d = x.length / n;
   const g = new Graph();
@@ -31,11 +32,11 @@ export async function corruptInputs(model: AutoencoderModel, x: Float32Array, n:
   const xt = model.corrupted(b, g.input('x', ['B', d]));
   const program = await Program.compile(`${model.family}.corrupt`, { xt }, runtime);
   try {
-    const feeds: Record<string, Tensor> = { x: new Tensor('float32', x, [n, d]) };
+    const feeds: Record<string, Tensor> = { x: program.tensor(x, [n, d]) };
     for (const { spec } of b.noises.values()) {
       const buf = new Float32Array(n * spec.shape.reduce((a, c) => a * c, 1));
       fillNoise(spec, rng, buf, n, null);
-      feeds[spec.name] = new Tensor('float32', buf, [n, ...spec.shape]);
+      feeds[spec.name] = program.tensor(buf, [n, ...spec.shape]);
     }
     return (await program.run(feeds))['xt']!.data as Float32Array;
   } finally {

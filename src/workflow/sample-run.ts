@@ -13,7 +13,7 @@ import { formatBytes } from '../data/machine-memory.js';
 import { encodeNpy } from '../data/npy.js';
 import { UsageError } from '../errors.js';
 import { AtomicFileWriter } from '../persist/atomic-stream.js';
-import type { RuntimeOptions } from '../runtime/program.js';
+import { nodeRuntime, type NodeRuntimeOptions } from '../runtime/node.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { loadRun, openCodec } from './load-run.js';
 import { writeGrid } from './pictures.js';
@@ -21,7 +21,7 @@ import { checkOutputFile } from './output-paths.js';
 import { planPrior, priorCodeStream, type PriorChoice } from './prior-codes.js';
 import { loadRunSplit } from './run-split.js';
 
-export interface SampleRunOptions extends RuntimeOptions {
+export interface SampleRunOptions extends NodeRuntimeOptions {
   readonly dir: string;
   /** Number of samples (default 64; conditional models round up to a whole row per class). */
   readonly n?: number;
@@ -103,7 +103,8 @@ export async function sampleRun(opts: SampleRunOptions): Promise<SampleSummary> 
   // Output paths are checked before the model is loaded and compiled.
   if (opts.out !== undefined) checkOutputFile(opts.out, '--out');
   if (opts.npy !== undefined) checkOutputFile(opts.npy, '--npy');
-  const run = loadRun(opts.dir);
+  const runtime = nodeRuntime(opts);
+  const run = loadRun(opts.dir, runtime.backend);
   const { model } = run;
   const plan = planPrior(run.config.model, opts.prior, temperature);
   const classes = model.numClasses;
@@ -127,7 +128,7 @@ export async function sampleRun(opts: SampleRunOptions): Promise<SampleSummary> 
   const npyHeader = opts.npy !== undefined ? encodeNpy(new Float32Array(0), [n, ...model.inputShape]) : undefined;
   if (opts.npy !== undefined) checkFreeSpace(opts.npy, npyHeader!.length + 4 * n * d, `--npy ${opts.npy} (${n} samples of ${d} values)`);
 
-  const codec = await openCodec(run, opts);
+  const codec = await openCodec(run, runtime);
   const gridImages = grid ? new Float32Array(grid.count * d) : undefined;
   let npy: AtomicFileWriter | undefined;
   try {

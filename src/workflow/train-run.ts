@@ -19,6 +19,7 @@ import type { AutoencoderModel } from '../models/types.js';
 import { CHECKPOINT_FILE, restoreState } from '../train/checkpoint.js';
 import { constantLr, cosineLr, DivergedError, type EpochResult, type MidEpochCheckpoints, type StepEvent, type TermValues, Trainer, type TrainerOptions, type TrainerProgress } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
+import { nodeBackend } from '../runtime/node.js';
 import { writeRunPictures } from './run-pictures.js';
 import type { RunLock } from './run-lock.js';
 import { checkTrainingMemory } from './training-memory-check.js';
@@ -131,7 +132,8 @@ function checkLabels(data: Dataset, numClasses: number): void {
  * run-pictures.ts (reconstructions.png, samples.png).
  */
 async function finalArtifacts(dir: string, config: RunConfig['model'], model: AutoencoderModel, trainer: Trainer, split: Split, seed: number, threads?: number): Promise<TermValues> {
-  const codec = await Codec.compile(model, trainer.state, { threads });
+  const runtime = { backend: trainer.options.backend, threads };
+  const codec = await Codec.compile(model, trainer.state, runtime);
   try {
     const { test } = split;
     const extra: TermValues = {};
@@ -140,7 +142,7 @@ async function finalArtifacts(dir: string, config: RunConfig['model'], model: Au
       extra['active_units'] = countActiveUnits(mu!, test.n, model.latentDim);
     }
     const layout = imageLayout(model.inputShape);
-    if (layout) await writeRunPictures({ dir, config, model, codec, layout, train: split.train, test, seed, runtime: { threads } });
+    if (layout) await writeRunPictures({ dir, config, model, codec, layout, train: split.train, test, seed, runtime });
     return extra;
   } finally {
     await codec.release();
@@ -238,6 +240,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   const trainerOptions: TrainerOptions = {
     batchSize: t.batchSize,
     seed: t.seed,
+    backend: nodeBackend,
     threads: opts.threads,
     lrSchedule: t.lrSchedule === 'cosine' ? cosineLr : constantLr,
     optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },

@@ -13,6 +13,7 @@ import { aeConfigSchema } from '../models/ae/config.js';
 import { Ae } from '../models/ae/model.js';
 import { Trainer } from '../train/trainer.js';
 import { trainRun } from './train-run.js';
+import { nodeBackend } from '../runtime/node.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-train-settings-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,12 +32,12 @@ describe('training settings', () => {
 
   it('Trainer.create refuses a learning rate ≤ 0 by name', async () => {
     for (const lr of [0, -1, Number.NaN]) {
-      await expect(Trainer.create(new Ae(tiny), { batchSize: 2, seed: 0, threads: 1, optimizer: { kind: 'adam', lr } })).rejects.toThrow(new RangeError(`learning rate lr must be a positive number (got ${lr})`));
+      await expect(Trainer.create(new Ae(tiny), { batchSize: 2, seed: 0, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr } })).rejects.toThrow(new RangeError(`learning rate lr must be a positive number (got ${lr})`));
     }
   });
 
   it('Trainer.release releases the chained-steps program too', async () => {
-    const trainer = await Trainer.create(new Ae(tiny), { batchSize: 2, seed: 0, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 }, stepsPerRun: 4 });
+    const trainer = await Trainer.create(new Ae(tiny), { batchSize: 2, seed: 0, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 }, stepsPerRun: 4 });
     const programs = [trainer.compiled.chain!.program, trainer.compiled.eval, ...trainer.compiled.phases.map((p) => p.program)];
     const spies = programs.map((p) => vi.spyOn(p, 'release'));
     await trainer.release();

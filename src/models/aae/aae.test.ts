@@ -8,7 +8,7 @@ import { takeRows } from '../../data/ops.js';
 import { Graph } from '../../graph/graph.js';
 import { Codec, TensorStore } from '../../latent/codec.js';
 import { Rng } from '../../nn/rng.js';
-import { Program, Tensor } from '../../runtime/program.js';
+import { Program } from '../../runtime/program.js';
 import { buildEvalGraph, buildStepGraph } from '../../train/programs.js';
 import { Trainer } from '../../train/trainer.js';
 import { trainRun } from '../../workflow/train-run.js';
@@ -20,6 +20,7 @@ import { aaeConfigSchema } from './config.js';
 import { discriminatorLoss, generatorLoss } from '../../losses/adversarial.js';
 import { Aae } from './model.js';
 import { MOG_RADIUS, MOG_STD, mogMean, UNIFORM_HALF_WIDTH } from './prior.js';
+import { nodeBackend, Tensor } from '../../runtime/node.js';
 
 const { train, test } = loadBundledMnist();
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-aae-'));
@@ -29,7 +30,7 @@ const aae = (raw: Record<string, unknown>): Aae => new Aae(aaeConfigSchema.parse
 
 /** A codec over zero parameters: enough to run a model's prior graph. */
 async function priorCodec(model: AutoencoderModel): Promise<Codec> {
-  return Codec.compile(model, new TensorStore(buildEvalGraph(model).params), { threads: 1 });
+  return Codec.compile(model, new TensorStore(buildEvalGraph(model).params, nodeBackend), { backend: nodeBackend, threads: 1 });
 }
 
 /** Per-dim mean and variance of n rows of d values. */
@@ -87,7 +88,7 @@ function mmd2(a: Float32Array, b: Float32Array, n: number, d: number): number {
 }
 
 async function trainModel(model: AutoencoderModel, data: Dataset, epochs: number, seed = 0): Promise<Trainer> {
-  const trainer = await Trainer.create(model, { batchSize: 128, seed, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } });
+  const trainer = await Trainer.create(model, { batchSize: 128, seed, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } });
   for (let e = 0; e < epochs; e++) await trainer.trainEpoch(data, epochs);
   return trainer;
 }
@@ -118,7 +119,7 @@ describe('aae config', () => {
   it('the workflow refuses a conditional AAE on data without labels, and trains an unconditional one', async () => {
     const csv = join(tmp, 'nolabels.csv');
     writeFileSync(csv, `a,b,c,d\n${Array.from({ length: 80 }, (_, i) => [i % 2, (i % 3) / 2, 0.5, (i % 5) / 4].join(',')).join('\n')}\n`);
-    const opts = { data: { spec: csv }, train: { epochs: 1, batchSize: 16 }, threads: 1 };
+    const opts = { data: { spec: csv }, train: { epochs: 1, batchSize: 16 }, backend: nodeBackend, threads: 1 };
     await expect(trainRun({ report: false,  ...opts, model: { family: 'aae', prior: 'mog', conditional: true, latent: 2, hidden: [4] }, out: join(tmp, 'cond') })).rejects.toThrow(
       /--model aae --conditional needs labels, but .*nolabels\.csv.* has none/,
     );
@@ -147,7 +148,7 @@ describe('aae phases and losses', () => {
     const g = new Graph();
     const real = g.input('real', ['B', 1]);
     const fake = g.input('fake', ['B', 1]);
-    const p = await Program.compile('adv', { d: discriminatorLoss(real, fake), gen: generatorLoss(fake) }, { threads: 1 });
+    const p = await Program.compile('adv', { d: discriminatorLoss(real, fake), gen: generatorLoss(fake) }, { backend: nodeBackend, threads: 1 });
     const r = Float32Array.of(-80, -2, 0, 3, 80);
     const f = Float32Array.of(80, 1, 0, -4, -80);
     const out = await p.run({ real: new Tensor('float32', r, [5, 1]), fake: new Tensor('float32', f, [5, 1]) });
@@ -215,7 +216,7 @@ describe('aae training properties', () => {
     const arch = { inputShape: [784], hidden: [128], latent: 4, codeActivation: 'linear' };
     const mmdOf = async (model: AutoencoderModel, epochs: number): Promise<number> => {
       const trainer = await trainModel(model, train, epochs);
-      const codec = await Codec.compile(model, trainer.state, { threads: 2 });
+      const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 2 });
       const z = (await codec.encode(test.x, test.n))['z']!;
       const prior = new Rng('mmd').fillNormal(new Float32Array(test.n * 4));
       await codec.release();
@@ -235,7 +236,7 @@ describe('aae training properties', () => {
     const held = firstClasses(test, classes);
     const model = aae({ hidden: [128], latent: 2, prior: 'mog', conditional: true, numClasses: classes });
     const trainer = await trainModel(model, data, 20);
-    const codec = await Codec.compile(model, trainer.state, { threads: 2 });
+    const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 2 });
     const z = (await codec.encode(held.x, held.n, held.labels))['z']!;
     const own = new Array<number>(classes).fill(0);
     const total = new Array<number>(classes).fill(0);

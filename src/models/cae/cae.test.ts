@@ -13,7 +13,7 @@ import { Graph, type Value } from '../../graph/graph.js';
 import * as op from '../../graph/ops.js';
 import { Builder } from '../../nn/builder.js';
 import { Rng } from '../../nn/rng.js';
-import { Program, Tensor } from '../../runtime/program.js';
+import { Program } from '../../runtime/program.js';
 import { batchInputs, buildStepGraph } from '../../train/programs.js';
 import { fitAndEvaluate } from '../../train/fit.js';
 import type { TermValues } from '../../train/trainer.js';
@@ -21,6 +21,7 @@ import { getFamily } from '../registry.js';
 import { caeConfigSchema } from './config.js';
 import { contractiveAutodiff, contractiveExact } from '../../losses/contractive.js';
 import { Cae } from './model.js';
+import { nodeBackend, Tensor } from '../../runtime/node.js';
 
 const cae = (raw: Record<string, unknown>): Cae => new Cae(caeConfigSchema.parse({ inputShape: [784], ...raw }));
 
@@ -63,7 +64,7 @@ describe('cae Jacobian penalty', () => {
     const outputs: Record<string, Value> = { exact, auto };
     grad(exact, params).forEach((gp, i) => (outputs[`exact:${i}`] = gp));
     grad(auto, params).forEach((gp, i) => (outputs[`auto:${i}`] = gp));
-    const program = await Program.compile('cae-jacobians', outputs, { threads: 1 });
+    const program = await Program.compile('cae-jacobians', outputs, { backend: nodeBackend, threads: 1 });
     for (const seed of ['a', 'b', 'c']) {
       const out = await program.run(randomFeeds(g, 9, seed, 1.5));
       const e = (out['exact']!.data as Float32Array)[0]!;
@@ -84,7 +85,7 @@ describe('cae Jacobian penalty', () => {
     const b = new Builder(g, 'train');
     const x = g.input('x', ['B', D]);
     const j2 = model.jacobianSquaredNorm(b, x, model.net.encode(b, x).code);
-    const program = await Program.compile('cae-deep', { j2 }, { threads: 1 });
+    const program = await Program.compile('cae-deep', { j2 }, { backend: nodeBackend, threads: 1 });
     const feeds = randomFeeds(g, B, 'deep', 0.8);
     const out = (await program.run(feeds))['j2']!.data as Float32Array;
     await program.release();
@@ -150,7 +151,7 @@ interface Budget {
 }
 
 const trainAndEvaluate = (model: Cae, train: Dataset, test: Dataset, { epochs, batchSize, lr }: Budget): Promise<TermValues> =>
-  fitAndEvaluate(model, train, test, { epochs, batchSize, seed: 0, threads: 2, optimizer: { kind: 'adam', lr } });
+  fitAndEvaluate(model, train, test, { epochs, batchSize, seed: 0, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr } });
 
 /** Trains `raw` with the default λ and with λ = 0 (same init, batches) and returns both evaluations. */
 async function compare(raw: Record<string, unknown>, train: Dataset, test: Dataset, budget: Budget, what: string): Promise<{ c: TermValues; a: TermValues }> {

@@ -7,11 +7,12 @@ import { Rng } from '../../nn/rng.js';
 import { Trainer } from '../../train/trainer.js';
 import { convAeConfigSchema } from './config.js';
 import { ConvAe } from './model.js';
+import { nodeBackend } from '../../runtime/node.js';
 
 describe('conv-ae', () => {
   it('the contractive penalty equals ‖∂code/∂x‖_F² by central differences through the convs (6×6 images, code 3)', async () => {
     const model = new ConvAe(convAeConfigSchema.parse({ inputShape: [1, 6, 6], conv: [4, 4], dense: [5], latent: 3, activation: 'tanh', contractive: 1 }));
-    const trainer = await Trainer.create(model, { batchSize: 1, seed: 4, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
+    const trainer = await Trainer.create(model, { batchSize: 1, seed: 4, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
     const x0 = new Rng(8).fillUniform(new Float32Array(36));
     const one: Dataset = { name: 'one', n: 1, sampleShape: [1, 6, 6], x: x0 };
     const penalty = (await trainer.evaluate(one))['contractive']!;
@@ -24,7 +25,7 @@ describe('conv-ae', () => {
       rows[2 * i * 36 + i]! += h;
       rows[(2 * i + 1) * 36 + i]! -= h;
     }
-    const codec = await Codec.compile(model, trainer.state, { threads: 1 });
+    const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 1 });
     const z = (await codec.encode(rows, 72))['z']!;
     let fd = 0;
     for (let i = 0; i < 36; i++) for (let j = 0; j < 3; j++) fd += ((z[2 * i * 3 + j]! - z[(2 * i + 1) * 3 + j]!) / (2 * h)) ** 2;
@@ -41,10 +42,10 @@ describe('conv-ae', () => {
     const run = async (lambda: number) => {
       const model = new ConvAe(convAeConfigSchema.parse({ conv: [8, 16], dense: [], latent: 16, corruption: 'gaussian', noiseLevel: 0.5, penalty: 'l1', lambda }));
       expect(model.corrupted).toBeDefined();
-      const trainer = await Trainer.create(model, { batchSize: 64, seed: 2, threads: 2, optimizer: { kind: 'adam', lr: 3e-3 } });
+      const trainer = await Trainer.create(model, { batchSize: 64, seed: 2, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 3e-3 } });
       for (let e = 0; e < 2; e++) await trainer.trainEpoch(small, 2);
       const terms = await trainer.evaluate(testSmall);
-      const codec = await Codec.compile(model, trainer.state, { threads: 2 });
+      const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 2 });
       const z = (await codec.encode(testSmall.x, testSmall.n))['z']!;
       await codec.release();
       await trainer.release();

@@ -12,6 +12,7 @@ import { convCvaeConfigSchema } from '../conv-cvae/config.js';
 import { ConvCvae } from '../conv-cvae/model.js';
 import { convVaeConfigSchema } from './config.js';
 import { ConvVae } from './model.js';
+import { nodeBackend } from '../../runtime/node.js';
 
 const { train, test } = loadBundledMnist();
 
@@ -52,8 +53,8 @@ describe('conv-vae layers', () => {
 
   it('RGB 3×20×24 images with --upsample bilinear decode to 3×20×24 (shapes from the data, not assumed square or gray)', async () => {
     const model = new ConvVae(convVaeConfigSchema.parse({ inputShape: [3, 20, 24], conv: [8, 16], dense: [], latent: 4, upsample: 'bilinear' }));
-    const trainer = await Trainer.create(model, { batchSize: 4, seed: 1, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
-    const codec = await Codec.compile(model, trainer.state, { threads: 1 });
+    const trainer = await Trainer.create(model, { batchSize: 4, seed: 1, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
+    const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 1 });
     const x = new Rng(2).fillUniform(new Float32Array(5 * 3 * 20 * 24));
     const { mu } = await codec.encode(x, 5);
     expect(mu!.length).toBe(5 * 4);
@@ -84,7 +85,7 @@ describe('conv-vae layers', () => {
 
 /** Trains on the first `n` bundled digits with Adam. */
 async function trained(model: ConvVae, data: Dataset, epochs: number): Promise<Trainer> {
-  const trainer = await Trainer.create(model, { batchSize: 64, seed: 3, threads: 2, optimizer: { kind: 'adam', lr: 2e-3 } });
+  const trainer = await Trainer.create(model, { batchSize: 64, seed: 3, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 2e-3 } });
   for (let e = 0; e < epochs; e++) await trainer.trainEpoch(data, epochs);
   return trainer;
 }
@@ -94,14 +95,14 @@ describe('conv-vae training', () => {
     const model = new ConvVae(convVaeConfigSchema.parse({ latent: 8, conv: [16, 32], dense: [32] }));
     const small = subset(train, 1500);
     const testSmall = subset(test, 200);
-    const before = await Trainer.create(model, { batchSize: 64, seed: 3, threads: 2, optimizer: { kind: 'adam', lr: 2e-3 } });
+    const before = await Trainer.create(model, { batchSize: 64, seed: 3, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 2e-3 } });
     const start = (await before.evaluate(testSmall))['loss']!;
     await before.release();
     const trainer = await trained(model, small, 2);
     const terms = await trainer.evaluate(testSmall);
     expect(terms['loss']!).toBeLessThan(start - 250);
     expect(terms['elbo']!).toBeCloseTo(-terms['loss']!, 3);
-    const nll = await iwaeNll(model, trainer.state, testSmall, 10, new Rng(1), { threads: 2 });
+    const nll = await iwaeNll(model, trainer.state, testSmall, 10, new Rng(1), { backend: nodeBackend, threads: 2 });
     expect(nll).toBeLessThan(terms['loss']!);
     expect(nll).toBeGreaterThan(terms['loss']! - 30);
     await trainer.release();

@@ -8,7 +8,7 @@ import { Codec } from '../../latent/codec.js';
 import { iwaeNll } from '../../latent/likelihood.js';
 import { Builder } from '../../nn/builder.js';
 import { Rng } from '../../nn/rng.js';
-import { Program, Tensor } from '../../runtime/program.js';
+import { Program } from '../../runtime/program.js';
 import { buildEvalGraph } from '../../train/programs.js';
 import { Trainer } from '../../train/trainer.js';
 import { readRunConfig } from '../../workflow/run-dir.js';
@@ -17,6 +17,7 @@ import { Classifier, classifierConfigSchema } from '../classifier/model.js';
 import { getFamily } from '../registry.js';
 import { cvaeConfigSchema } from './config.js';
 import { Cvae } from './model.js';
+import { nodeBackend, Tensor } from '../../runtime/node.js';
 
 const { train, test } = loadBundledMnist();
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-cvae-'));
@@ -62,7 +63,7 @@ describe('cvae', () => {
     writeFileSync(unlabelled, `a,b,c,d\n${rows(false)}\n`);
     const labelled = join(tmp, 'labels.csv');
     writeFileSync(labelled, `label,a,b,c,d\n${rows(true)}\n`);
-    const base = { train: { epochs: 1, batchSize: 16 }, threads: 1 };
+    const base = { train: { epochs: 1, batchSize: 16 }, backend: nodeBackend, threads: 1 };
     await expect(trainRun({ report: false,  ...base, model: { family: 'cvae', latent: 2, hidden: [4] }, data: { spec: unlabelled }, out: join(tmp, 'a') })).rejects.toThrow(
       /--model cvae needs labels, but .*nolabels\.csv.* has none \(for CSV, add a "label" column\)/,
     );
@@ -76,7 +77,7 @@ describe('cvae', () => {
   }, 60_000);
 
   it('at the default architecture (latent 20, hidden 400), samples generated for class c are classified as c', async () => {
-    const options = { batchSize: 128, seed: 0, threads: 2, optimizer: { kind: 'adam' as const, lr: 1e-3 } };
+    const options = { batchSize: 128, seed: 0, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam' as const, lr: 1e-3 } };
     const classifier = new Classifier(classifierConfigSchema.parse({ inputShape: [784], hidden: [128], numClasses: 10 }));
     const judge = await Trainer.create(classifier, options);
     for (let e = 0; e < 2; e++) await judge.trainEpoch(train, 2);
@@ -91,12 +92,12 @@ describe('cvae', () => {
     const perClass = 30;
     const n = perClass * 10;
     const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
-    const codec = await Codec.compile(model, trainer.state, { threads: 2 });
+    const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 2 });
     const samples = await codec.sample(n, new Rng('cvae-samples'), labels);
 
     const g = new Graph();
     const x = g.input('x', ['B', 784]);
-    const logitsProgram = await Program.compile('classifier.logits', { logits: classifier.logits(new Builder(g, 'eval'), x) }, { threads: 2 });
+    const logitsProgram = await Program.compile('classifier.logits', { logits: classifier.logits(new Builder(g, 'eval'), x) }, { backend: nodeBackend, threads: 2 });
     const logits = (await logitsProgram.run({ ...judge.state.feeds(), x: new Tensor('float32', samples, [n, 784]) }))['logits']!.data as Float32Array;
     const hits = new Array<number>(10).fill(0);
     for (let i = 0; i < n; i++) {
@@ -111,7 +112,7 @@ describe('cvae', () => {
     // The conditional IWAE bound runs and is no worse than the ELBO.
     const small = { ...test, n: 200, x: test.x.subarray(0, 200 * 784), labels: test.labels!.subarray(0, 200) };
     const elbo = (await trainer.evaluate(small))['loss']!;
-    expect(await iwaeNll(model, trainer.state, small, 5, new Rng(1), { threads: 2 })).toBeLessThan(elbo + 1);
+    expect(await iwaeNll(model, trainer.state, small, 5, new Rng(1), { backend: nodeBackend, threads: 2 })).toBeLessThan(elbo + 1);
     await Promise.all([logitsProgram.release(), codec.release(), trainer.release(), judge.release()]);
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import { bundledMnistSubset } from '../../data/mnist.js';
 import { Graph } from '../../graph/graph.js';
 import { Builder } from '../../nn/builder.js';
 import { Rng } from '../../nn/rng.js';
-import { Program, Tensor } from '../../runtime/program.js';
+import { Program } from '../../runtime/program.js';
 import { buildEvalGraph, buildStepGraph } from '../../train/programs.js';
 import { fit, fitAndEvaluate } from '../../train/fit.js';
 import { type TermValues, Trainer } from '../../train/trainer.js';
@@ -20,6 +20,7 @@ import { getFamily } from '../registry.js';
 import type { TrainableModel } from '../types.js';
 import { type Corruption, daeConfigSchema } from './config.js';
 import { Dae } from './model.js';
+import { nodeBackend, Tensor } from '../../runtime/node.js';
 
 const dae = (raw: Record<string, unknown>): Dae => new Dae(daeConfigSchema.parse({ inputShape: [784], ...raw }));
 
@@ -37,7 +38,7 @@ async function corruptConstant(kind: Corruption, level: number, rows = 200, D = 
   const noise = new Float32Array(rows * D);
   if (noises[0]!.kind === 'normal') rng.fillNormal(noise);
   else rng.fillUniform(noise);
-  const program = await Program.compile('corrupt', { xt }, { threads: 1 });
+  const program = await Program.compile('corrupt', { xt }, { backend: nodeBackend, threads: 1 });
   const out = await program.run({
     x: new Tensor('float32', new Float32Array(rows * D).fill(0.5), [rows, D]),
     [noises[0]!.name]: new Tensor('float32', noise, [rows, D]),
@@ -128,7 +129,7 @@ const CORRUPTION = { corruption: 'masking', noiseLevel: 0.5 } as const;
 const EPOCHS = 6;
 
 async function trainAndEvaluate(model: TrainableModel, train: Dataset, test: Dataset, evalModel?: TrainableModel): Promise<TermValues> {
-  const opts = { batchSize: 32, seed: 0, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } } as const;
+  const opts = { batchSize: 32, seed: 0, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } } as const;
   if (!evalModel) return fitAndEvaluate(model, train, test, { ...opts, epochs: EPOCHS });
   const trainer = await fit(model, train, { ...opts, epochs: EPOCHS });
   try {

@@ -9,7 +9,7 @@ import type { Dataset } from '../../data/dataset.js';
 import { bundledMnistSubset } from '../../data/mnist.js';
 import { Graph } from '../../graph/graph.js';
 import { Rng } from '../../nn/rng.js';
-import { Program, Tensor } from '../../runtime/program.js';
+import { Program } from '../../runtime/program.js';
 import { buildStepGraph } from '../../train/programs.js';
 import { fitAndEvaluate } from '../../train/fit.js';
 import type { TermValues } from '../../train/trainer.js';
@@ -17,6 +17,7 @@ import { getFamily } from '../registry.js';
 import { sparseConfigSchema } from './config.js';
 import { klSparsity, l1Activity } from '../../losses/sparsity.js';
 import { ACTIVE_THRESHOLD, SparseAe } from './model.js';
+import { nodeBackend, Tensor } from '../../runtime/node.js';
 
 const sparse = (raw: Record<string, unknown>): SparseAe => new SparseAe(sparseConfigSchema.parse({ inputShape: [784], ...raw }));
 
@@ -29,7 +30,7 @@ describe('sparse penalties (compiled graph vs float64 JavaScript)', () => {
   async function evaluate(rho: number): Promise<{ kl: number; l1: Float32Array }> {
     const g = new Graph();
     const x = g.input('a', ['B', J]);
-    const p = await Program.compile('penalties', { kl: klSparsity(x, rho), l1: l1Activity(x) }, { threads: 1 });
+    const p = await Program.compile('penalties', { kl: klSparsity(x, rho), l1: l1Activity(x) }, { backend: nodeBackend, threads: 1 });
     const out = await p.run({ a: new Tensor('float32', a, [B, J]) });
     await p.release();
     return { kl: (out['kl']!.data as Float32Array)[0]!, l1: out['l1']!.data as Float32Array };
@@ -59,7 +60,7 @@ describe('sparse penalties (compiled graph vs float64 JavaScript)', () => {
   it('kl stays finite when a unit is dead or saturated over the whole batch (ρ̂ clipped into [1e-6, 1−1e-6])', async () => {
     const g = new Graph();
     const x = g.input('a', ['B', 2]);
-    const p = await Program.compile('kl-clip', { kl: klSparsity(x, 0.05) }, { threads: 1 });
+    const p = await Program.compile('kl-clip', { kl: klSparsity(x, 0.05) }, { backend: nodeBackend, threads: 1 });
     const out = await p.run({ a: new Tensor('float32', Float32Array.of(0, 1, 0, 1), [2, 2]) });
     await p.release();
     const kl = (out['kl']!.data as Float32Array)[0]!;
@@ -115,7 +116,7 @@ const BODY = { hidden: [128], latent: 64, codeActivation: 'sigmoid' } as const;
 const EPOCHS = 4;
 
 const trainAndEvaluate = (model: SparseAe, train: Dataset, test: Dataset): Promise<TermValues> =>
-  fitAndEvaluate(model, train, test, { epochs: EPOCHS, batchSize: 64, seed: 0, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } });
+  fitAndEvaluate(model, train, test, { epochs: EPOCHS, batchSize: 64, seed: 0, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } });
 
 describe('sparse property (bundled MNIST digits)', () => {
   const { train, test } = bundledMnistSubset(3000, 500);

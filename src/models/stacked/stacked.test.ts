@@ -16,6 +16,7 @@ import { stackedConfigSchema } from './config.js';
 import { deepParamName, depth, layerAe, StackedAe, StackedHead } from './model.js';
 import { stageTrainer } from '../../workflow/stage-trainer.js';
 import { compareHeads, encoderParams, pretrainLayers, selectLabelled } from './procedure.js';
+import { nodeBackend } from '../../runtime/node.js';
 
 const { train, test } = loadBundledMnist();
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-stacked-'));
@@ -53,7 +54,7 @@ describe('stacked', () => {
   it('the deep AE is the plain ae (one terms, inherited): same parameters and seed give the same terms', async () => {
     expect(StackedAe.prototype.terms).toBe(Ae.prototype.terms);
     const config = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [16], latent: 4 });
-    const options: TrainerOptions = { batchSize: 50, seed: 3, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } };
+    const options: TrainerOptions = { batchSize: 50, seed: 3, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } };
     const terms = async (model: StackedAe | Ae): Promise<Record<string, number>> => {
       const t = await Trainer.create(model, options);
       try {
@@ -81,7 +82,7 @@ describe('stacked', () => {
 
   it('pretraining does something: the pretrained layer-1 AE reconstructs held-out digits better than an untrained one', async () => {
     const config = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [64], latent: 16, pretrainEpochs: 2, denoise: 0.2 });
-    const options: TrainerOptions = { batchSize: 64, seed: 1, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } };
+    const options: TrainerOptions = { batchSize: 64, seed: 1, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } };
     const { params, layers } = await pretrainLayers(config, subset(train, 3000), stageTrainer(options));
     expect(layers.map((l) => [l.inDim, l.outDim])).toEqual([
       [784, 64],
@@ -116,7 +117,7 @@ describe('stacked', () => {
     const run = loadRun(out);
     const config = stackedConfigSchema.parse(run.config.model);
     const encoder = Object.fromEntries(run.params.specs.map((s) => [s.name, run.params.get(s.name)]));
-    const other = await compareHeads(config, train, test, stageTrainer({ batchSize: 64, seed: 1, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } }), encoder);
+    const other = await compareHeads(config, train, test, stageTrainer({ batchSize: 64, seed: 1, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } }), encoder);
     gaps.push(other.head_accuracy - other.scratch_accuracy);
     console.log(`stacked: head vs scratch accuracy: run ${summary.test['head_accuracy']!.toFixed(3)} vs ${summary.test['scratch_accuracy']!.toFixed(3)}, labels seed 1 ${other.head_accuracy.toFixed(3)} vs ${other.scratch_accuracy.toFixed(3)}`);
     for (const g of gaps) expect(g).toBeGreaterThan(0);
@@ -128,7 +129,7 @@ describe('stacked', () => {
     // 10 full batches of 32: 8 steps in one chained call, then 2 single steps, per epoch.
     const config = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [16], latent: 4, labels: 320, numClasses: 10 });
     const data = subset(train, 320);
-    const trainer = stageTrainer({ batchSize: 32, seed: 2, threads: 1, optimizer: { kind: 'adam', lr: 3e-3 } });
+    const trainer = stageTrainer({ batchSize: 32, seed: 2, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 3e-3 } });
     const head = new StackedHead(config);
     const fresh = await trainer.fit(head, data, { epochs: 2 });
     const reused = await trainer.fit(head, data, { epochs: 2, initialParams: encoderParams(fresh.params()) });
@@ -152,7 +153,7 @@ describe('stacked', () => {
     const compile = vi.spyOn(Program, 'compile');
     try {
       // 100 labels at batch 32: 3 full batches, fewer than the 8 a chained call takes.
-      const r = await compareHeads(config, train, subset(test, 200), stageTrainer({ batchSize: 32, seed: 0, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } }), {});
+      const r = await compareHeads(config, train, subset(test, 200), stageTrainer({ batchSize: 32, seed: 0, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } }), {});
       expect(compile.mock.calls.map((c) => c[0]).sort()).toEqual(['stacked.head.eval', 'stacked.head.main']);
       expect(r.head_accuracy).toBeGreaterThan(0.1);
       expect(r.scratch_accuracy).toBeGreaterThan(0.1);
@@ -217,7 +218,7 @@ describe('stacked', () => {
     await expect(tooMany).rejects.toThrow('--labels 500 is more than the 200 training samples');
     // The head is scored on the test split, whose labels the workflow does not check for an AE.
     const headConfig = stackedConfigSchema.parse({ inputShape: [1, 28, 28], hidden: [4], latent: 2, labels: 10, numClasses: 10 });
-    const options: TrainerOptions = { batchSize: 8, seed: 0, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } };
+    const options: TrainerOptions = { batchSize: 8, seed: 0, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } };
     const unlabelled = { name: 'unlabelled test', n: 2, sampleShape: [784], x: new Float32Array(2 * 784) };
     await expect(compareHeads(headConfig, train, unlabelled, stageTrainer(options), {})).rejects.toThrow('--labels 10: the head is scored on unlabelled test, which has no labels');
     await expect(compareHeads(headConfig, train, { ...unlabelled, labels: Int32Array.of(3, 12), numClasses: 13 }, stageTrainer(options), {})).rejects.toThrow('label 12 of row 1 is outside [0, 10)');

@@ -9,14 +9,15 @@ import { Codec } from '../../latent/codec.js';
 import { Trainer } from '../../train/trainer.js';
 import { getFamily } from '../registry.js';
 import type { AutoencoderModel } from '../types.js';
+import { nodeBackend } from '../../runtime/node.js';
 
 const X = Float32Array.of(0.9, -2, 3, 0, 1, -0.5);
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** μ of the two rows of X, and the same computed by hand from the encoder's parameters after `f(x)`. */
 async function muAndAffine(model: AutoencoderModel, f: (v: number) => number): Promise<{ mu: Float32Array; expected: number[] }> {
-  const trainer = await Trainer.create(model, { batchSize: 2, seed: 0, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
-  const codec = await Codec.compile(model, trainer.state, { threads: 1 });
+  const trainer = await Trainer.create(model, { batchSize: 2, seed: 0, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
+  const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 1 });
   try {
     const { mu } = await codec.encode(X, 2);
     const W = trainer.state.get('enc.mu.W');

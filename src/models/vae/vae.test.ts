@@ -8,6 +8,7 @@ import { Rng } from '../../nn/rng.js';
 import { Trainer } from '../../train/trainer.js';
 import { vaeConfigSchema } from './config.js';
 import { Vae } from './model.js';
+import { nodeBackend } from '../../runtime/node.js';
 
 const { train, test } = loadBundledMnist();
 const small = subset(train, 6000);
@@ -15,7 +16,7 @@ const testSmall = subset(test, 500);
 
 async function trained(config: Record<string, unknown>, epochs: number) {
   const model = new Vae(vaeConfigSchema.parse({ inputShape: [784], hidden: [128], latent: 8, ...config }));
-  const trainer = await Trainer.create(model, { batchSize: 64, seed: 3, threads: 2, optimizer: { kind: 'adam', lr: 2e-3 } });
+  const trainer = await Trainer.create(model, { batchSize: 64, seed: 3, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 2e-3 } });
   for (let e = 0; e < epochs; e++) await trainer.trainEpoch(small, epochs);
   return { model, trainer };
 }
@@ -23,7 +24,7 @@ async function trained(config: Record<string, unknown>, epochs: number) {
 describe('vae', () => {
   it("the aggregate posterior's moments are close to N(0, I)", async () => {
     const { model, trainer } = await trained({}, 10);
-    const codec = await Codec.compile(model, trainer.state, { threads: 2 });
+    const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 2 });
     // Draw z ~ q(z|x) for every test x: z = μ + σ ε.
     const { mu, logVar } = await codec.encode(testSmall.x, testSmall.n);
     const rng = new Rng(9);
@@ -55,7 +56,7 @@ describe('vae', () => {
   it('the IWAE bound with K = 20 is tighter than the ELBO, and training lowers the loss', async () => {
     const { model, trainer } = await trained({}, 3);
     const terms = await trainer.evaluate(testSmall);
-    const nll = await iwaeNll(model, trainer.state, testSmall, 20, new Rng(1), { threads: 2 });
+    const nll = await iwaeNll(model, trainer.state, testSmall, 20, new Rng(1), { backend: nodeBackend, threads: 2 });
     expect(nll).toBeLessThan(terms['loss']!);
     expect(nll).toBeGreaterThan(terms['loss']! - 30);
     expect(terms['loss']!).toBeLessThan(250);
@@ -64,7 +65,7 @@ describe('vae', () => {
 
   it('KL warm-up weights the KL term by min(1, (step+1)/(warmup·steps per epoch))', async () => {
     const model = new Vae(vaeConfigSchema.parse({ inputShape: [784], hidden: [32], latent: 4, klWarmup: 2, beta: 0.5 }));
-    const trainer = await Trainer.create(model, { batchSize: 100, seed: 1, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
+    const trainer = await Trainer.create(model, { batchSize: 100, seed: 1, backend: nodeBackend, threads: 1, optimizer: { kind: 'adam', lr: 1e-3 } });
     const sched = trainer.compiled.schedules.find((s) => s.name === 'sched.kl_weight')!;
     expect(sched.value({ step: 0, epoch: 1, stepsPerEpoch: 10, totalSteps: 50 })).toBeCloseTo(0.5 / 20);
     expect(sched.value({ step: 9, epoch: 1, stepsPerEpoch: 10, totalSteps: 50 })).toBeCloseTo(0.25);

@@ -11,6 +11,7 @@ import { ConvVae } from '../conv-vae/model.js';
 import { vaeganConfigSchema } from './config.js';
 import { Vaegan } from './model.js';
 import { meanLaplacianVariance, sharpnessGap } from './sharpness.js';
+import { nodeBackend } from '../../runtime/node.js';
 
 describe('vaegan phases', () => {
   it('the encoder, decoder and discriminator are separate parameter groups, each trained by its own phase only', () => {
@@ -41,9 +42,9 @@ describe('vaegan samples against the plain conv VAE', () => {
     const arch = { latent: 8, conv: [16, 32], dense: [32] };
     const real = meanLaplacianVariance(test.x, test.n, [1, 28, 28]);
     const gapOf = async (model: AutoencoderModel): Promise<number> => {
-      const trainer = await Trainer.create(model, { batchSize: 64, seed: 3, threads: 2, optimizer: { kind: 'adam', lr: 2e-3 } });
+      const trainer = await Trainer.create(model, { batchSize: 64, seed: 3, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 2e-3 } });
       for (let e = 0; e < 2; e++) await trainer.trainEpoch(data, 2);
-      const codec = await Codec.compile(model, trainer.state, { threads: 2 });
+      const codec = await Codec.compile(model, trainer.state, { backend: nodeBackend, threads: 2 });
       const samples = await codec.decode(await codec.samplePrior(300, new Rng(5)), 300);
       await codec.release();
       await trainer.release();
