@@ -5,14 +5,13 @@
  * unless `bake` gives them a value, in which case they become initializers (this is how
  * inference exports carry their weights). Constants become initializers.
  */
-import { createRequire } from 'node:module';
-import type { onnx as OnnxNs } from 'onnx-proto';
+import onnxProto, { type onnx as OnnxNs } from 'onnx-proto';
 import type { Value } from '../graph/graph.js';
 import { type DType, type Shape, ShapeError } from '../graph/shape.js';
 import { convAsTransposed } from './conv-as-transposed.js';
 
-const require = createRequire(import.meta.url);
-const { onnx } = require('onnx-proto') as { onnx: typeof OnnxNs };
+/** onnx-proto is CommonJS: its `module.exports` arrives as the default import (Node ESM, Vite, esbuild alike). */
+const { onnx } = onnxProto as unknown as { onnx: typeof OnnxNs };
 
 /** The ONNX operator set every latentkit graph targets (ONNX 1.13, IR version 8). */
 export const OPSET = 18;
