@@ -23,7 +23,7 @@ const { values } = parseArgs({
 
 async function child(dir) {
   const mod = (p) => import(pathToFileURL(join(dir, 'dist', p)).href);
-  const { Trainer, Vae, vaeConfigSchema, loadFashionMnist } = await mod('index.js');
+  const { Trainer, Vae, vaeConfigSchema, loadFashionMnist, nodeBackend } = await mod('index.js');
   const conv = values.model === 'conv-vae';
   const inputShape = conv ? [1, 28, 28] : [784];
   let model;
@@ -34,7 +34,7 @@ async function child(dir) {
   } else model = new Vae(vaeConfigSchema.parse({ inputShape }));
   const t = loadFashionMnist().train;
   const slice = (n) => ({ ...t, n, x: t.x.subarray(0, n * 784), labels: t.labels?.subarray(0, n), sampleShape: inputShape });
-  const trainer = await Trainer.create(model, { batchSize: 128, seed: 1, threads: Number(values.threads), optimizer: { kind: 'adam', lr: 1e-3 } });
+  const trainer = await Trainer.create(model, { batchSize: 128, seed: 1, ...(nodeBackend && { backend: nodeBackend }), threads: Number(values.threads), optimizer: { kind: 'adam', lr: 1e-3 } });
   await trainer.trainEpoch(slice(128 * 8), 1);
   const c0 = process.cpuUsage();
   const r = await trainer.trainEpoch(slice(Number(values.limit)), 1);

@@ -10,8 +10,8 @@ const { values } = parseArgs({ options: { threads: { type: 'string', default: '1
 const dist = new URL('../dist/', import.meta.url);
 const { Graph } = await import(new URL('graph/graph.js', dist));
 const { conv } = await import(new URL('graph/spatial.js', dist));
-const { Program, Tensor } = await import(new URL('runtime/program.js', dist));
-const backend = await import(new URL('runtime/node.js', dist)).then((m) => m.nodeBackend).catch(() => undefined);
+const { Program } = await import(new URL('runtime/program.js', dist));
+const { nodeBackend: backend, Tensor } = await import(new URL('runtime/node.js', dist));
 
 const N = 128;
 const layers = [
@@ -26,7 +26,7 @@ async function build(layer, transposed) {
   const g = new Graph();
   const x = g.input('x', [N, layer.c, layer.h, layer.h]);
   const out = conv(x, g.input('w', [layer.o, layer.c, 3, 3]), g.input('b', [layer.o]), { padding: 1 });
-  const p = await Program.compile(`${layer.name}`, { out }, { threads: Number(values.threads), convAsTransposed: transposed, ...(backend && { backend }) });
+  const p = await Program.compile(`${layer.name}`, { out }, { threads: Number(values.threads), convAsTransposed: transposed, backend });
   const feeds = {
     x: new Tensor('float32', rnd(N * layer.c * layer.h * layer.h), [N, layer.c, layer.h, layer.h]),
     w: new Tensor('float32', rnd(layer.c * layer.o * 9, 0.2), [layer.o, layer.c, 3, 3]),

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { dist: { type: 'string' }, limit: { type: 'string', default: '30720' }, optimizer: { type: 'string', default: 'adam' }, threads: { type: 'string', default: '2' }, model: { type: 'string', default: 'vae' }, top: { type: 'string', default: '0' } } });
 const dist = resolve(values.dist ?? new URL('../dist', import.meta.url).pathname);
-const { Trainer, Vae, vaeConfigSchema, loadFashionMnist } = await import(pathToFileURL(join(dist, 'index.js')).href);
+const { Trainer, Vae, vaeConfigSchema, loadFashionMnist, nodeBackend } = await import(pathToFileURL(join(dist, 'index.js')).href);
 const conv = values.model === 'conv-vae';
 if (!conv && values.model !== 'vae') throw new Error(`--model: vae or conv-vae (got ${values.model})`);
 const ort = (await import('onnxruntime-node')).default;
@@ -37,12 +37,16 @@ if (conv) {
   const { convVaeConfigSchema } = await import(pathToFileURL(join(dist, 'models/conv-vae/config.js')).href);
   model = new ConvVae(convVaeConfigSchema.parse({ inputShape }));
 } else model = new Vae(vaeConfigSchema.parse({ inputShape }));
-const trainer = await Trainer.create(model, { batchSize: 128, seed: 0, threads: Number(values.threads), optimizer: { kind: values.optimizer, lr: 1e-3 } });
+const trainer = await Trainer.create(model, { batchSize: 128, seed: 0, ...(nodeBackend && { backend: nodeBackend }), threads: Number(values.threads), optimizer: { kind: values.optimizer, lr: 1e-3 } });
 const r = await trainer.trainEpoch(train, 1);
 process.stderr.write(`${r.samplesPerSec.toFixed(0)} samples/s over ${n} rows (${r.step} steps; wall ${(r.seconds * 1000 / r.step).toFixed(3)} ms/step)\n`);
 const files = [];
 for (const s of sessions) {
-  s.endProfiling();
+  try {
+    s.endProfiling();
+  } catch {
+    // a session released already (e.g. a one-off probe) has nothing to report
+  }
 }
 await trainer.release();
 const { readdirSync } = await import('node:fs');

@@ -9,6 +9,7 @@ import onnxProto, { type onnx as OnnxNs } from 'onnx-proto';
 import type { Value } from '../graph/graph.js';
 import { type DType, type Shape, ShapeError } from '../graph/shape.js';
 import { convAsTransposed } from './conv-as-transposed.js';
+import { convAsNchwc, NCHWC_DOMAIN, nchwcProbeModel } from './nchwc.js';
 
 /** onnx-proto is CommonJS: its `module.exports` arrives as the default import (Node ESM, Vite, esbuild alike). */
 const { onnx } = onnxProto as unknown as { onnx: typeof OnnxNs };
@@ -33,6 +34,11 @@ export interface EmitOptions {
    * (see conv-as-transposed.ts); default true. False keeps every Conv.
    */
   readonly convAsTransposed?: boolean;
+  /**
+   * Block size of ONNX Runtime's NCHWc kernels on this CPU (see nchwc.ts and `nchwcProbeBytes`);
+   * when ≥ 8, Convs whose channel counts are multiples of it run on those kernels. Default 0: off.
+   */
+  readonly nchwcBlock?: number;
 }
 
 function valueInfo(name: string, shape: Shape, dtype: DType, bind: Readonly<Record<string, number>> = {}): OnnxNs.IValueInfoProto {
@@ -91,6 +97,7 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOp
   // Softplus is lowered to relu(x) + log(1 + exp(−|x|)): the same stable function, but five
   // vectorised kernels run ~2× faster than ONNX Runtime's scalar Softplus kernel.
   let needOne = false;
+  let usesNchwc = false;
   const lowerSoftplus = (x: string, y: string, id: number): void => {
     needOne = true;
     const t = (s: string): string => `sp${id}_${s}`;
@@ -121,11 +128,14 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOp
         lowerSoftplus(names.get(n.inputs[0]!.id)!, names.get(n.outputs[0]!.id) ?? `v${n.outputs[0]!.id}`, n.id);
         continue;
       }
-      if (n.op === 'Conv' && opts.convAsTransposed !== false) {
-        const rewritten = convAsTransposed(n, n.inputs.map((x) => names.get(x.id)!), names.get(n.outputs[0]!.id) ?? `v${n.outputs[0]!.id}`);
+      if (n.op === 'Conv') {
+        const ins = n.inputs.map((x) => names.get(x.id)!);
+        const out = names.get(n.outputs[0]!.id) ?? `v${n.outputs[0]!.id}`;
+        const rewritten = (opts.convAsTransposed !== false ? convAsTransposed(n, ins, out) : null) ?? convAsNchwc(n, ins, out, opts.nchwcBlock ?? 0);
         if (rewritten) {
           nodes.push(...rewritten.nodes);
           initializers.push(...rewritten.initializers);
+          if (rewritten.nodes.some((r) => r.domain === NCHWC_DOMAIN)) usesNchwc = true;
           continue;
         }
       }
@@ -160,9 +170,14 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOp
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'latentkit',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...(usesNchwc ? [{ domain: NCHWC_DOMAIN, version: 1 }] : [])],
     graph: { name: opts.name ?? 'latentkit', node: nodes, input: inputs, output: graphOutputs, initializer: initializers },
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** The NCHWc block-size probe (nchwc.ts): run it, and output `y`'s dims[1] is the block size. */
+export function nchwcProbeBytes(): Uint8Array {
+  return nchwcProbeModel(onnx);
 }

@@ -12,6 +12,8 @@ import type { TrainableModel, Batch, PhaseSpec } from '../models/types.js';
 import { Builder, type NoiseSpec, type ParamSpec, type ScheduleSpec, type StateSpec } from '../nn/builder.js';
 import { lrInputName, Optimizer, type OptimizerConfig, type StateSlot } from '../optim/optimizer.js';
 import { type BufferSpec, nextName } from '../runtime/buffers.js';
+import { nchwcProbeBytes } from '../onnx/emit.js';
+import type { RuntimeBackend } from '../runtime/backend.js';
 import { Program, type RuntimeOptions } from '../runtime/program.js';
 
 /** Declares the batch inputs of a model: x [B, ...inputShape] and, if conditional, one-hot y [B, C]. */
@@ -193,16 +195,46 @@ function uniqueByName<T extends { name: string }>(xs: readonly T[]): T[] {
   return [...new Map(xs.map((x) => [x.name, x])).values()];
 }
 
+const nchwcBlocks = new WeakMap<RuntimeBackend, Promise<number>>();
+
+/**
+ * The block size of ONNX Runtime's NCHWc conv kernels on this back end (8 with AVX2, 16 with
+ * AVX-512), found once per back end by running the probe of onnx/nchwc.ts; 0 where the back end
+ * has no such kernels (onnxruntime-web) or the CPU none (block < 8). Programs compiled with it
+ * run their eligible Convs on those kernels (EmitOptions.nchwcBlock).
+ */
+export function nchwcBlockSize(backend: RuntimeBackend): Promise<number> {
+  let block = nchwcBlocks.get(backend);
+  if (!block) {
+    block = (async () => {
+      try {
+        const session = await backend.createSession(nchwcProbeBytes(), { threads: 1, spin: false });
+        try {
+          const b = (await session.run({ x: backend.float32(new Float32Array(4), [1, 4, 1, 1]) }))['y']?.dims[1] ?? 0;
+          return b >= 8 ? b : 0;
+        } finally {
+          await session.release();
+        }
+      } catch {
+        return 0;
+      }
+    })();
+    nchwcBlocks.set(backend, block);
+  }
+  return block;
+}
+
 /**
  * Compiles a model's programs. `stepsPerRun` > 1 adds a chained program for single-phase
  * models (multi-phase models alternate optimizers within a batch and always run step by step).
  */
-export async function compileTraining(model: TrainableModel, optimizer: OptimizerConfig, runtime: RuntimeOptions, stepsPerRun = 1): Promise<CompiledTraining> {
+export async function compileTraining(model: TrainableModel, optimizer: OptimizerConfig, runtimeOptions: RuntimeOptions, stepsPerRun = 1): Promise<CompiledTraining> {
   const phases = phasesOf(model);
   const graphs = phases.map((p) => buildStepGraph(model, optimizer, p));
   const chainGraph =
     phases.length === 1 && stepsPerRun > 1 && graphs[0]!.nodeCount <= MAX_CHAINED_STEP_NODES ? buildStepGraph(model, optimizer, phases[0], stepsPerRun) : undefined;
   const evalGraph = buildEvalGraph(model);
+  const runtime = { ...runtimeOptions, nchwcBlock: await nchwcBlockSize(runtimeOptions.backend) };
   const [evalProgram, chainProgram, ...programs] = await Promise.all([
     Program.compile(`${model.family}.eval`, evalGraph.outputs, runtime),
     chainGraph ? Program.compile(`${model.family}.chain${stepsPerRun}`, chainGraph.outputs, runtime) : undefined,

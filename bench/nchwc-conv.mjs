@@ -1,0 +1,62 @@
+// The conv VAE's trained stride-2 Convs (forward and input gradients; weights as graph inputs) on
+// ONNX Runtime's im2col + GEMM Conv against its NCHWc kernels with the weight reordered in the
+// graph (src/onnx/nchwc.ts: Reshape + Transpose of W, ReorderInput, nchwc Conv, ReorderOutput).
+// Batch 128, 3×3, pads 1; CPU ms per call (process CPU, all threads) and wall ms, medians over
+// interleaved rounds; checks that both agree.
+// Usage: node bench/nchwc-conv.mjs [--threads 1] [--rounds 7] [--calls 5]
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '5' } } });
+const dist = new URL('../dist/', import.meta.url);
+const { Graph } = await import(new URL('graph/graph.js', dist));
+const { conv } = await import(new URL('graph/spatial.js', dist));
+const { Program } = await import(new URL('runtime/program.js', dist));
+const { nodeBackend: backend, Tensor } = await import(new URL('runtime/node.js', dist));
+
+const N = 128;
+const { nchwcBlockSize } = await import(new URL('train/programs.js', dist));
+const block = await nchwcBlockSize(backend);
+if (!block) throw new Error('no NCHWc kernels on this CPU / back end');
+const layers = [
+  { name: 'enc conv2 32→64, 14² → 7²', c: 32, o: 64, h: 14 },
+  { name: 'convT1 x̄: 64→64, 14² → 7²', c: 64, o: 64, h: 14 },
+  { name: 'convT2 x̄: 32→64, 28² → 14²', c: 32, o: 64, h: 28 },
+];
+const rnd = (n, s = 1) => Float32Array.from({ length: n }, () => (Math.random() - 0.5) * s);
+
+async function build(layer, blocked) {
+  const g = new Graph();
+  const x = g.input('x', [N, layer.c, layer.h, layer.h]);
+  const out = conv(x, g.input('w', [layer.o, layer.c, 3, 3]), g.input('b', [layer.o]), { strides: 2, padding: 1 });
+  const p = await Program.compile(`${layer.name}`, { out }, { threads: Number(values.threads), nchwcBlock: blocked ? block : 0, backend });
+  const feeds = {
+    x: new Tensor('float32', rnd(N * layer.c * layer.h * layer.h), [N, layer.c, layer.h, layer.h]),
+    w: new Tensor('float32', rnd(layer.c * layer.o * 9, 0.2), [layer.o, layer.c, 3, 3]),
+    b: new Tensor('float32', rnd(layer.o), [layer.o]),
+  };
+  return { p, feeds };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const calls = Number(values.calls);
+for (const layer of layers) {
+  const built = { Conv: await build(layer, false), NCHWc: await build(layer, true) };
+  const ref = (await built.Conv.p.run(built.Conv.feeds)).out.data;
+  const alt = (await built.NCHWc.p.run(built.Conv.feeds)).out.data;
+  let d = 0;
+  for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(alt[i] - ref[i]));
+  if (d > 1e-4) throw new Error(`NCHWc differs from Conv by ${d}`);
+  const res = Object.fromEntries(Object.keys(built).map((k) => [k, { cpu: [], wall: [] }]));
+  for (let r = 0; r < Number(values.rounds); r++) {
+    for (const [name, b] of Object.entries(built)) {
+      const c0 = cpuMs();
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) await b.p.run(b.feeds);
+      res[name].wall.push((performance.now() - t0) / calls);
+      res[name].cpu.push((cpuMs() - c0) / calls);
+    }
+  }
+  for (const [name, r] of Object.entries(res)) process.stdout.write(`${layer.name.padEnd(34)} ${name.padEnd(14)} cpu ${median(r.cpu).toFixed(2).padStart(7)} ms  wall ${median(r.wall).toFixed(2).padStart(7)} ms  (max |Δ| ${d.toExponential(1)})\n`);
+  for (const b of Object.values(built)) await b.p.release();
+}
