@@ -44,7 +44,7 @@ try {
     const t0 = performance.now();
     for (let i = 0; i < cases; i++) {
       const before = peakRss();
-      const r = runCase(target, values.seed, i);
+      const r = await runCase(target, values.seed, i);
       maxRise = Math.max(maxRise, peakRss() - before);
       counts[r.outcome]++;
       if (!slowest || r.ms > slowest.ms) slowest = r;

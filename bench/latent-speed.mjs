@@ -22,7 +22,7 @@ const dir = join(tmp, 'vae');
 await trainRun({ model: { family: 'vae' }, train: { epochs: 1 }, data: { spec: 'fashion-mnist' }, out: dir, threads, report: false });
 
 const { train, test } = loadFashionMnist();
-const run = loadRun(dir);
+const run = await loadRun(dir);
 const codec = await openCodec(run, { threads });
 const embed = [];
 for (let r = 0; r < rounds + 1; r++) {

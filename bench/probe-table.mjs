@@ -97,7 +97,7 @@ try {
         const summary = await trainRun({ model: { family, latent: k }, train: { epochs: EPOCHS }, data: dataSettings, out, report: false, threads: THREADS, onNote: (line) => log(`  ${family} k=${k}: ${line}`), onEpoch: (e) => log(`  ${family} k=${k}: epoch ${e.epoch}/${e.epochs}, ${e.seconds.toFixed(0)} s, ${Math.round(e.samplesPerSec)} samples/s, test mse ${e.test['mse'].toFixed(5)}`) });
         const trainSeconds = (performance.now() - t0) / 1000;
         t0 = performance.now();
-        const run = loadRun(out);
+        const run = await loadRun(out);
         const codec = await openCodec(run, runtime);
         let row;
         try {

@@ -57,9 +57,9 @@ function editHeader(path: string, from: string, to: string): void {
 }
 
 /** Rewrites the checkpoint with metadata changed by `edit` and a valid (whole-file) checksum. */
-function rewriteMetadata(path: string, edit: (m: Record<string, string>) => Record<string, string>): void {
-  const { tensors, metadata } = decodeSafetensors(readFileSync(path), path);
-  writeSafetensorsFile(path, tensors, edit(metadata));
+async function rewriteMetadata(path: string, edit: (m: Record<string, string>) => Record<string, string>): Promise<void> {
+  const { tensors, metadata } = await decodeSafetensors(readFileSync(path), path);
+  await writeSafetensorsFile(path, tensors, edit(metadata));
 }
 
 describe('the checksum covers metadata and data', () => {
@@ -87,7 +87,7 @@ describe('the checksum covers metadata and data', () => {
 describe('the metadata schema', () => {
   it('epoch -5 under a valid checksum: train --resume is refused in one line and changes nothing', async () => {
     const dir = copyRun();
-    rewriteMetadata(join(dir, CKPT), (m) => ({ ...m, progress: JSON.stringify({ ...(JSON.parse(m['progress']!) as object), epoch: -5 }) }));
+    await rewriteMetadata(join(dir, CKPT), (m) => ({ ...m, progress: JSON.stringify({ ...(JSON.parse(m['progress']!) as object), epoch: -5 }) }));
     const before = snapshot(dir);
     expectUserError(await latentkit(['train', '--resume', dir, '--epochs', '2', ...quick], tmp), 'has invalid progress metadata: epoch: Too small: expected number to be >=0 (got -5)');
     expect(snapshot(dir)).toEqual(before);
@@ -95,7 +95,7 @@ describe('the metadata schema', () => {
 
   it('a checkpoint of another family than config.json: eval is refused in one line', async () => {
     const dir = copyRun();
-    rewriteMetadata(join(dir, CKPT), (m) => ({ ...m, family: 'dae' }));
+    await rewriteMetadata(join(dir, CKPT), (m) => ({ ...m, family: 'dae' }));
     expectUserError(await latentkit(['eval', dir, '--no-probe', '--threads', '1'], tmp), "holds a model of family dae, but the run's config.json says vae");
   }, 60_000);
 });
@@ -118,11 +118,11 @@ describe('a folder at the checkpoint path', () => {
 
 describe('format 1 (data-only checksum, written by latentkit ≤ 0.1.0)', () => {
   /** The run's checkpoint rewritten as format 1: same tensors and progress, `sha256` of the data only. */
-  function toFormatOne(path: string): void {
+  async function toFormatOne(path: string): Promise<void> {
     const bytes = readFileSync(path);
     const len = Number(bytes.readBigUInt64LE(0));
     const data = bytes.subarray(8 + len);
-    const { metadata } = decodeSafetensors(bytes, path);
+    const { metadata } = await decodeSafetensors(bytes, path);
     const json = JSON.parse(bytes.subarray(8, 8 + len).toString('utf8')) as Record<string, unknown>;
     json['__metadata__'] = { ...metadata, format: 'latentkit-checkpoint/1', sha256: createHash('sha256').update(data).digest('hex') };
     const text = Buffer.from(JSON.stringify(json));
@@ -134,7 +134,7 @@ describe('format 1 (data-only checksum, written by latentkit ≤ 0.1.0)', () => 
   it('is read (eval gives the same numbers) and a resume writes format 2', async () => {
     const dir = copyRun();
     const path = join(dir, CKPT);
-    toFormatOne(path);
+    await toFormatOne(path);
     expect(header(path).text).toContain('"format":"latentkit-checkpoint/1"');
     const r = await latentkit(['eval', dir, '--no-probe', '--threads', '1', '--json'], tmp);
     expectOk(r);
@@ -146,7 +146,7 @@ describe('format 1 (data-only checksum, written by latentkit ≤ 0.1.0)', () => 
   it('without its sha256 key it is refused', async () => {
     const dir = copyRun();
     const path = join(dir, CKPT);
-    toFormatOne(path);
+    await toFormatOne(path);
     editHeader(path, '"sha256":', '"sha255":');
     expectUserError(await latentkit(['sample', dir, '--out', join(tmp, 'y.png'), '--threads', '1'], tmp), `checkpoint ${path} has no checksum`);
   }, 60_000);

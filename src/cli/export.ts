@@ -11,8 +11,8 @@ export function exportCommand(): Command {
     .argument('<run>', 'run directory')
     .option('--out <dir>', 'output folder (default <run>/export)')
     .option('--json', 'print one JSON object')
-    .action((dir: string, f: { out?: string; json?: boolean }) => {
-      const summary = exportRun(dir, f.out);
+    .action(async (dir: string, f: { out?: string; json?: boolean }) => {
+      const summary = await exportRun(dir, f.out);
       process.stdout.write(f.json ? `${JSON.stringify(summary)}\n` : `${summary.files.join('\n')}\n`);
     });
 }

@@ -50,8 +50,8 @@ interface RunResult {
   readonly files: Record<string, string>;
 }
 
-function resultOf(dir: string): RunResult {
-  const { tensors } = readSafetensorsFile(join(dir, 'checkpoint.safetensors'));
+async function resultOf(dir: string): Promise<RunResult> {
+  const { tensors } = await readSafetensorsFile(join(dir, 'checkpoint.safetensors'));
   const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l !== '')
@@ -136,7 +136,7 @@ describe('kill -9 at seeded random moments', () => {
     const t1 = performance.now();
     watcher.close();
     expect(Number.isFinite(lockedAt), 'the reference run took the lock').toBe(true);
-    const reference = resultOf(refDir);
+    const reference = await resultOf(refDir);
     expect(reference.metrics).toHaveLength(EPOCHS);
     expect(Object.values(reference.files)).not.toContain('missing');
 
@@ -159,7 +159,7 @@ describe('kill -9 at seeded random moments', () => {
       if (moment.kind === 'file' && inWrite) duringWrite++;
       const how = killed ? await finish(dir) : 'finished before the kill';
       log.push(`trial ${i}: ${describeMoment(moment)}; left ${left.filter((f) => f.endsWith('.safetensors') || TEMP_FILE.test(f)).join(' ') || 'no checkpoint'}; ${how}`);
-      expect(resultOf(dir), log.at(-1)).toEqual(reference);
+      expect(await resultOf(dir), log.at(-1)).toEqual(reference);
       expect(readdirSync(dir).filter((f) => TEMP_FILE.test(f) || f === '.lock'), `${log.at(-1)}: no temp file or lock is left`).toEqual([]);
     }
     // The checkpoint-write moments must really have hit writes in progress (the temp file was left behind).
@@ -170,7 +170,7 @@ describe('kill -9 at seeded random moments', () => {
   it('killed after the final checkpoint, before the pictures: --resume writes them (and the state.json mirror), identical to the uninterrupted run', async () => {
     const refDir = join(tmp, 'reference');
     if (!existsSync(join(refDir, 'samples.png'))) expectOk(await latentkit([...TRAIN, '--out', refDir], tmp));
-    const reference = resultOf(refDir);
+    const reference = await resultOf(refDir);
     // state.json mirrors each checkpoint right after its rename: killed while the final mirror is
     // written (it may stay an epoch behind), and killed once it is in place.
     const moments: Moment[] = [
@@ -182,15 +182,15 @@ describe('kill -9 at seeded random moments', () => {
       const { killed, left } = await trainAndKill(dir, moment);
       expect(killed, describeMoment(moment)).toBe(true);
       expect(left.filter((f) => PICTURES.includes(f)), describeMoment(moment)).toEqual([]);
-      expect((JSON.parse(readSafetensorsFile(join(dir, 'checkpoint.safetensors')).metadata['progress']!) as { epoch: number }).epoch).toBe(EPOCHS);
+      expect((JSON.parse((await readSafetensorsFile(join(dir, 'checkpoint.safetensors'))).metadata['progress']!) as { epoch: number }).epoch).toBe(EPOCHS);
       const r = await latentkit(['train', '--resume', dir, '--no-report'], tmp);
       expectOk(r);
       expect(r.stderr).toContain(`training already finished (epoch ${EPOCHS} of ${EPOCHS}); writing the final outputs (pictures)`);
-      expect(resultOf(dir), describeMoment(moment)).toEqual(reference);
+      expect(await resultOf(dir), describeMoment(moment)).toEqual(reference);
       expect(readdirSync(dir).filter((f) => TEMP_FILE.test(f) || f === '.lock')).toEqual([]);
     }
     // Once more on a complete run: everything is rewritten to the same bytes.
     expectOk(await latentkit(['train', '--resume', join(tmp, 'final-1'), '--no-report', '--quiet'], tmp));
-    expect(resultOf(join(tmp, 'final-1'))).toEqual(reference);
+    expect(await resultOf(join(tmp, 'final-1'))).toEqual(reference);
   }, 90_000);
 });

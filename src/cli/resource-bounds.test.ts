@@ -127,7 +127,7 @@ describe('sample streams large n', () => {
     const streamed = loadNpy(npy);
     expect([streamed.n, ...streamed.sampleShape]).toEqual([5500, 784]);
     // All at once, as before streaming: one prior draw of 5,500 codes, one decode.
-    const loaded = loadRun(run);
+    const loaded = await loadRun(run);
     const codec = await openCodec(loaded, { backend: nodeBackend, threads: 1 });
     try {
       const z = await drawPriorCodes(codec, planPrior(loaded.config.model, undefined, 1), { n: 5500, seed: 3, temperature: 1, train: () => { throw new Error('a VAE samples its own prior'); } });

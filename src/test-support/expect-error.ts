@@ -17,3 +17,18 @@ export function expectOneLineError(fn: () => unknown, cls: new (...a: never[]) =
   if (typeof message === 'string') expect(msg).toBe(message);
   else expect(msg).toMatch(message);
 }
+
+/** {@link expectOneLineError} for an async `fn`: it must reject with such an error. */
+export async function expectOneLineRejection(fn: () => Promise<unknown>, cls: new (...a: never[]) => Error, message: string | RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(cls);
+  const msg = (caught as Error).message;
+  expect(msg.includes('\n'), `one line: ${msg}`).toBe(false);
+  if (typeof message === 'string') expect(msg).toBe(message);
+  else expect(msg).toMatch(message);
+}

@@ -19,7 +19,8 @@ import { encodeIdx } from '../data/idx.js';
 import { encodeNpy } from '../data/npy.js';
 import { isUserError } from '../errors.js';
 import { Rng } from '../nn/rng.js';
-import { CHECKPOINT_FILE, type LoadedCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
+import { CHECKPOINT_FILE, type LoadedCheckpoint } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../workflow/checkpoint-file.js';
 import { trainRun } from '../workflow/train-run.js';
 import { type MutationPlan, type StructuredEdit, crc32, mutate, mutateStructured, splice } from './mutate.js';
 
@@ -33,7 +34,7 @@ export interface FuzzTarget {
   readonly dir: string;
   /** Paths (relative to `dir`) a case may mutate, with the plan for each. */
   readonly files: readonly { readonly path: string; readonly plan: MutationPlan }[];
-  /** Loads the folder's data the way the CLI does; throws on bad input. */
+  /** Loads the folder's data the way the CLI does; throws (or rejects) on bad input. */
   readonly load: () => unknown;
   /**
    * For formats whose every byte is covered by a checksum: why a mutant that loaded is wrong
@@ -65,7 +66,7 @@ const CSV_TOKENS = [',', '"', '\n', '\r\n', '\t', ';', ' ', '""', '"a,b"', 'NaN'
  * Runs case `index` of `target`: mutates one of its files with `new Rng(`${seed}:${format}:${index}`)`,
  * loads, restores the file. Never throws for the loader's sake: every outcome is returned.
  */
-export function runCase(target: FuzzTarget, seed: number | string, index: number): CaseResult {
+export async function runCase(target: FuzzTarget, seed: number | string, index: number): Promise<CaseResult> {
   const rng = new Rng(`${seed}:${target.format}:${index}`);
   const file = target.files[rng.int(target.files.length)]!;
   const path = join(target.dir, file.path);
@@ -77,7 +78,7 @@ export function runCase(target: FuzzTarget, seed: number | string, index: number
   let outcome: Outcome = 'loaded';
   let error: string | undefined;
   try {
-    const loaded = target.load(); // not inside `checkLoaded?.(…)`, which would skip it when there is no check
+    const loaded = await target.load(); // not inside `checkLoaded?.(…)`, which would skip it when there is no check
     const wrong = target.checkLoaded?.(loaded);
     if (wrong !== undefined) {
       outcome = 'bug';
@@ -287,7 +288,7 @@ async function checkpointTarget(root: string): Promise<FuzzTarget> {
   writeFileSync(data, rows.join('\n') + '\n');
   await trainRun({ report: false, model: { family: 'ae', hidden: [3], latent: 2 }, train: { epochs: 1, batchSize: 16 }, data: { spec: data }, out: dir, threads: 1 });
   const plan: MutationPlan = { headerBytes: 8, tokens: [text('"'), text('}'), text('{"x":1}'), text('null')], structured: [{ name: 'safetensors json', edit: safetensorsJsonEdit }] };
-  const seed = loadCheckpoint(dir);
+  const seed = await loadCheckpoint(dir);
   return { format: 'checkpoint', dir, files: [{ path: CHECKPOINT_FILE, plan }], load: () => loadCheckpoint(dir), checkLoaded: (c) => checkpointDifference(seed, c as LoadedCheckpoint) };
 }
 

@@ -20,7 +20,8 @@ import { batchNorm } from '../nn/conv.js';
 import { dense } from '../nn/layers.js';
 import { Rng } from '../nn/rng.js';
 import { emitModel } from '../onnx/emit.js';
-import { CHECKPOINT_FILE, loadCheckpoint, restoreState, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../workflow/checkpoint-file.js';
+import { CHECKPOINT_FILE, restoreState } from './checkpoint.js';
 import { buildStepGraph, phasesOf } from './programs.js';
 import { Trainer, type TrainerOptions } from './trainer.js';
 import { nodeBackend } from '../runtime/node.js';
@@ -112,8 +113,8 @@ describe('batch norm running statistics through the Trainer', () => {
     expect(afterOne['dec.bn.running_var']).not.toEqual(new Float32Array(H).fill(1));
     const dir = join(tmp, 'resume');
     mkdirSync(dir);
-    saveCheckpoint(dir, a.state, a.progress, model.family);
-    const ckpt = loadCheckpoint(dir, { family: model.family });
+    await saveCheckpoint(dir, a.state, a.progress, model.family);
+    const ckpt = await loadCheckpoint(dir, { family: model.family });
     for (const s of STATES) expect(ckpt.tensors[s]!.data).toEqual(afterOne[s]);
     await a.trainEpoch(data, 2);
 

@@ -11,8 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../nn/rng.js';
 import { CorruptFileError, writeSafetensorsFile } from '../persist/safetensors.js';
 import { PingPongBuffers } from '../runtime/buffers.js';
-import { expectOneLineError } from '../test-support/expect-error.js';
-import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, loadCheckpoint, NoCheckpointError, rngStateSchema, saveCheckpoint, trainerProgressSchema } from './checkpoint.js';
+import { expectOneLineRejection } from '../test-support/expect-error.js';
+import { loadCheckpoint, NoCheckpointError, saveCheckpoint } from '../workflow/checkpoint-file.js';
+import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint, rngStateSchema, trainerProgressSchema } from './checkpoint.js';
 import type { TrainerProgress } from './trainer.js';
 import { nodeBackend } from '../runtime/node.js';
 
@@ -37,18 +38,18 @@ function progressAt(epoch: number, step: number): TrainerProgress {
 const W = new Float32Array([0.25, -1.5, 3, 0.125, 7, -2]);
 
 /** A run directory holding a checkpoint written by saveCheckpoint. */
-function saved(progress = progressAt(3, 30), family = 'vae'): string {
+async function saved(progress = progressAt(3, 30), family = 'vae'): Promise<string> {
   const dir = newDir();
   const state = new PingPongBuffers([{ name: 'enc.w', shape: [2, 3] }], nodeBackend);
   state.set('enc.w', W);
-  saveCheckpoint(dir, state, progress, family);
+  await saveCheckpoint(dir, state, progress, family);
   return dir;
 }
 
 /** A checkpoint with these metadata entries and a valid (whole-file) checksum: only the schema can refuse it. */
-function withMetadata(metadata: Record<string, string>): string {
+async function withMetadata(metadata: Record<string, string>): Promise<string> {
   const dir = newDir();
-  writeSafetensorsFile(join(dir, CHECKPOINT_FILE), { 'enc.w': { data: W, shape: [2, 3] } }, metadata);
+  await writeSafetensorsFile(join(dir, CHECKPOINT_FILE), { 'enc.w': { data: W, shape: [2, 3] } }, metadata);
   return dir;
 }
 
@@ -78,13 +79,16 @@ function editHeader(dir: string, from: string, to: string): void {
   writeFileSync(path, bytes);
 }
 
-const corrupt = (dir: string, message: RegExp, options = {}): void => expectOneLineError(() => loadCheckpoint(dir, options), CorruptFileError, message);
+const corrupt = async (dir: string | Promise<string>, message: RegExp, options = {}): Promise<void> => {
+  const d = await dir;
+  await expectOneLineRejection(() => loadCheckpoint(d, options), CorruptFileError, message);
+};
 
 describe('save → load', () => {
-  it('round-trips tensors, progress (incl. generator states) and family in format 2', () => {
+  it('round-trips tensors, progress (incl. generator states) and family in format 2', async () => {
     const progress = progressAt(3, 30);
-    const dir = saved(progress, 'cvae');
-    const ckpt = loadCheckpoint(dir, { family: 'cvae' });
+    const dir = await saved(progress, 'cvae');
+    const ckpt = await loadCheckpoint(dir, { family: 'cvae' });
     expect(ckpt.progress).toEqual(progress);
     expect(ckpt.family).toBe('cvae');
     expect(Array.from(ckpt.tensors['enc.w']!.data)).toEqual(Array.from(W));
@@ -95,8 +99,8 @@ describe('save → load', () => {
     expect([a.uniform(), a.uniform()]).toEqual([b.uniform(), b.uniform()]);
   });
 
-  it('a missing checkpoint is a NoCheckpointError', () => {
-    expectOneLineError(() => loadCheckpoint(newDir()), NoCheckpointError, /^no checkpoint in .* \(expected .*checkpoint\.safetensors\)$/);
+  it('a missing checkpoint is a NoCheckpointError', async () => {
+    await expectOneLineRejection(() => loadCheckpoint(newDir()), NoCheckpointError, /^no checkpoint in .* \(expected .*checkpoint\.safetensors\)$/);
   });
 });
 
@@ -109,17 +113,17 @@ describe('edits are caught by the whole-file checksum', () => {
     ['generator state', `\\"s1\\":${s1}`, `\\"s1\\":${s1.slice(0, -1)}${s1.endsWith('1') ? '2' : '1'}`],
   ];
   for (const [what, from, to] of cases) {
-    it(`an edited ${what} is refused`, () => {
-      const dir = saved();
+    it(`an edited ${what} is refused`, async () => {
+      const dir = await saved();
       editHeader(dir, from, to);
-      corrupt(dir, /checkpoint .*checkpoint\.safetensors failed its checksum: sha256 of metadata, tensor table and data is [0-9a-f]{64}, metadata says [0-9a-f]{64}$/);
+      await corrupt(dir, /checkpoint .*checkpoint\.safetensors failed its checksum: sha256 of metadata, tensor table and data is [0-9a-f]{64}, metadata says [0-9a-f]{64}$/);
     });
   }
 
-  it('a checkpoint without the checksum key is refused', () => {
-    const dir = saved();
+  it('a checkpoint without the checksum key is refused', async () => {
+    const dir = await saved();
     editHeader(dir, '"checksum":', '"checksun":');
-    corrupt(dir, /checkpoint .*checkpoint\.safetensors has no checksum \(metadata key 'checksum' is missing\)/);
+    await corrupt(dir, /checkpoint .*checkpoint\.safetensors has no checksum \(metadata key 'checksum' is missing\)/);
   });
 });
 
@@ -145,23 +149,23 @@ describe('the metadata schema (valid checksum, invalid content)', () => {
     it(`refuses ${what}`, () => corrupt(withMetadata(validMeta(progress)), message));
   }
 
-  it('refuses progress that is not JSON', () => {
-    corrupt(withMetadata({ ...validMeta(), progress: '{"epoch":3,' }), /has unreadable progress metadata \(not JSON\)$/);
+  it('refuses progress that is not JSON', async () => {
+    await corrupt(withMetadata({ ...validMeta(), progress: '{"epoch":3,' }), /has unreadable progress metadata \(not JSON\)$/);
   });
 
-  it('refuses an unknown family, a missing or newer format, and unknown metadata keys', () => {
-    corrupt(withMetadata({ ...validMeta(), family: 'gan' }), /has invalid metadata: family: not a model family \(known: ae, .*\) \(got "gan"\)$/);
+  it('refuses an unknown family, a missing or newer format, and unknown metadata keys', async () => {
+    await corrupt(withMetadata({ ...validMeta(), family: 'gan' }), /has invalid metadata: family: not a model family \(known: ae, .*\) \(got "gan"\)$/);
     const { format: _f, ...noFormat } = validMeta();
-    corrupt(withMetadata(noFormat), /is not a latentkit checkpoint this version reads \(format missing; reads latentkit-checkpoint\/1, latentkit-checkpoint\/2\)$/);
-    corrupt(withMetadata({ ...validMeta(), format: 'latentkit-checkpoint/3' }), /\(format "latentkit-checkpoint\/3"; reads/);
-    corrupt(withMetadata({ ...validMeta(), note: 'x' }), /has invalid metadata: .*Unrecognized key.*"note"/);
+    await corrupt(withMetadata(noFormat), /is not a latentkit checkpoint this version reads \(format missing; reads latentkit-checkpoint\/1, latentkit-checkpoint\/2\)$/);
+    await corrupt(withMetadata({ ...validMeta(), format: 'latentkit-checkpoint/3' }), /\(format "latentkit-checkpoint\/3"; reads/);
+    await corrupt(withMetadata({ ...validMeta(), note: 'x' }), /has invalid metadata: .*Unrecognized key.*"note"/);
   });
 
-  it('refuses a checkpoint of another family than the run’s config', () => {
-    corrupt(saved(progressAt(3, 30), 'vae'), /holds a model of family vae, but the run's config\.json says ae$/, { family: 'ae' });
+  it('refuses a checkpoint of another family than the run’s config', async () => {
+    await corrupt(saved(progressAt(3, 30), 'vae'), /holds a model of family vae, but the run's config\.json says ae$/, { family: 'ae' });
   });
 
-  it('accepts every state a seeded generator passes through', () => {
+  it('accepts every state a seeded generator passes through', async () => {
     for (const seed of [0, 1, 'x', 123456789]) {
       const r = new Rng(seed);
       for (let i = 0; i < 2000; i++) {
@@ -172,7 +176,7 @@ describe('the metadata schema (valid checksum, invalid content)', () => {
     }
   });
 
-  it('trainerProgressSchema can be extended with new optional fields and stays strict', () => {
+  it('trainerProgressSchema can be extended with new optional fields and stays strict', async () => {
     const extended = trainerProgressSchema.extend({ position: trainerProgressSchema.shape.step.optional() });
     const p = progressAt(0, 0);
     expect(extended.safeParse({ ...p, position: 12 }).success).toBe(true);
@@ -183,42 +187,59 @@ describe('the metadata schema (valid checksum, invalid content)', () => {
 describe('format 1 (latentkit ≤ 0.1.0: data-only checksum)', () => {
   const meta1 = (progress: unknown = progressAt(3, 30)): Record<string, string> => ({ format: 'latentkit-checkpoint/1', family: 'vae', progress: JSON.stringify(progress) });
 
-  it('is read when its data checksum is present and its metadata is valid', () => {
-    const ckpt = loadCheckpoint(formatOne(meta1()), { family: 'vae' });
+  it('is read when its data checksum is present and its metadata is valid', async () => {
+    const ckpt = await loadCheckpoint(formatOne(meta1()), { family: 'vae' });
     expect(ckpt.progress).toEqual(progressAt(3, 30));
     expect(Array.from(ckpt.tensors['enc.w']!.data)).toEqual(Array.from(W));
   });
 
-  it('without its data checksum, it is refused', () => {
-    corrupt(formatOne(meta1(), false), /has no checksum/);
+  it('without its data checksum, it is refused', async () => {
+    await corrupt(formatOne(meta1(), false), /has no checksum/);
   });
 
-  it('with invalid metadata (epoch -5), it is refused', () => {
-    corrupt(formatOne(meta1({ ...progressAt(3, 30), epoch: -5 })), /invalid progress metadata: epoch: .*\(got -5\)$/);
+  it('with invalid metadata (epoch -5), it is refused', async () => {
+    await corrupt(formatOne(meta1({ ...progressAt(3, 30), epoch: -5 })), /invalid progress metadata: epoch: .*\(got -5\)$/);
   });
 
-  it('a format-2 label on a data-only checksum (a downgraded file) is refused', () => {
-    corrupt(formatOne({ ...meta1(), format: CHECKPOINT_FORMAT }), /has a data-only checksum, but format latentkit-checkpoint\/2 requires a whole-file one$/);
+  it('a format-2 label on a data-only checksum (a downgraded file) is refused', async () => {
+    await corrupt(formatOne({ ...meta1(), format: CHECKPOINT_FORMAT }), /has a data-only checksum, but format latentkit-checkpoint\/2 requires a whole-file one$/);
   });
 
-  it('a format-1 label on a whole-file checksum is refused (no version wrote that)', () => {
-    corrupt(withMetadata(meta1()), /has a whole-file checksum, but format latentkit-checkpoint\/1 requires a data-only one$/);
+  it('a format-1 label on a whole-file checksum is refused (no version wrote that)', async () => {
+    await corrupt(withMetadata(meta1()), /has a whole-file checksum, but format latentkit-checkpoint\/1 requires a data-only one$/);
   });
 });
 
 describe('the checkpoint path is a folder', () => {
-  it('one CorruptFileError line, not EISDIR', () => {
+  it('one CorruptFileError line, not EISDIR', async () => {
     const dir = newDir();
     mkdirSync(join(dir, CHECKPOINT_FILE));
-    corrupt(dir, /^checkpoint .*checkpoint\.safetensors is a folder, not a file$/);
+    await corrupt(dir, /^checkpoint .*checkpoint\.safetensors is a folder, not a file$/);
   });
 });
 
 describe('saveCheckpoint', () => {
-  it('never writes progress the loader would refuse', () => {
+  it('never writes progress the loader would refuse', async () => {
     const dir = newDir();
     const state = new PingPongBuffers([{ name: 'enc.w', shape: [2, 3] }], nodeBackend);
-    expect(() => saveCheckpoint(dir, state, { ...progressAt(3, 30), epoch: -1 }, 'vae')).toThrow(/progress does not fit the checkpoint schema: epoch: /);
-    expect(() => loadCheckpoint(dir)).toThrow(NoCheckpointError);
+    await expect(saveCheckpoint(dir, state, { ...progressAt(3, 30), epoch: -1 }, 'vae')).rejects.toThrow(/progress does not fit the checkpoint schema: epoch: /);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(NoCheckpointError);
+  });
+});
+
+describe('the byte codec (portable: what the browser writes and reads)', () => {
+  it('encodeCheckpoint → decodeCheckpoint round-trips, and saveCheckpoint writes exactly those bytes', async () => {
+    const progress = progressAt(3, 30);
+    const bytes = await encodeCheckpoint({ 'enc.w': { data: W, shape: [2, 3] } }, progress, 'vae');
+    const back = await decodeCheckpoint(bytes, 'download', { family: 'vae' });
+    expect(back.progress).toEqual(progress);
+    expect(Array.from(back.tensors['enc.w']!.data)).toEqual(Array.from(W));
+    const dir = await saved(progress, 'vae');
+    expect(new Uint8Array(readFileSync(join(dir, CHECKPOINT_FILE)))).toEqual(bytes);
+  });
+
+  it('decodeCheckpoint names its source in one line', async () => {
+    const bytes = await encodeCheckpoint({ 'enc.w': { data: W, shape: [2, 3] } }, progressAt(3, 30), 'vae');
+    await expectOneLineRejection(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 4), 'run.zip:checkpoint.safetensors'), CorruptFileError, /^checkpoint run\.zip:checkpoint\.safetensors is truncated: /);
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Checkpoints. One file, `checkpoint.safetensors`, holds every state tensor (parameters
- * under their own names, optimizer state under `optim.*`) and, in its metadata, the
- * trainer's progress (epoch, step, generator states). Being one atomically renamed file,
- * a checkpoint is complete or absent. `state.json` mirrors the progress for humans and
- * tools; the safetensors metadata is what `resume` trusts.
+ * Checkpoints as bytes (portable: Node and the browser write and read the same ones). One file,
+ * `checkpoint.safetensors`, holds every state tensor (parameters under their own names,
+ * optimizer state under `optim.*`) and, in its metadata, the trainer's progress (epoch, step,
+ * generator states). `state.json` mirrors the progress for humans and tools; the safetensors
+ * metadata is what `resume` trusts. Writing and reading the files (atomically, so a checkpoint
+ * is complete or absent) is workflow/checkpoint-file.ts.
  *
  * Metadata (all strings): `format` = {@link CHECKPOINT_FORMAT}, `family` (a registered model
  * family), `progress` (JSON of {@link trainerProgressSchema}) and the file checksum, which
@@ -11,14 +12,10 @@
  * checksum, then the schema. Format 1 (written by latentkit ≤ 0.1.0) had a data-only checksum;
  * it is still read, provided that checksum is present and its metadata passes the same schema.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { MODEL_FAMILIES } from '../models/registry.js';
 import type { RngState } from '../nn/rng.js';
-import { writeFileAtomic } from '../persist/atomic.js';
-import { CorruptFileError, readSafetensorsFile, writeSafetensorsFile, type ChecksumScope } from '../persist/safetensors.js';
-import type { PingPongBuffers } from '../runtime/buffers.js';
+import { CorruptFileError, decodeSafetensors, encodeSafetensors, type ChecksumScope, type TensorF32 } from '../persist/safetensors-codec.js';
 import type { TrainerProgress } from './trainer.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -97,34 +94,21 @@ const checkpointMetadataSchema = z.strictObject({
   progress: z.string(),
 });
 
-export class NoCheckpointError extends Error {
-  override readonly name = 'NoCheckpointError';
-}
-
-export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, CHECKPOINT_FILE));
-}
-
 /**
- * Writes the state store and progress of a run into `dir` (atomically). The progress is checked
- * against the schema first, so a checkpoint that {@link loadCheckpoint} would refuse is never
- * written (a failure here is a bug, not a user error).
+ * The bytes of `checkpoint.safetensors` for a state snapshot (`PingPongBuffers.snapshot()`),
+ * the trainer's progress and the model family. The progress is checked against the schema
+ * first, so a checkpoint that {@link decodeCheckpoint} would refuse is never made (a failure
+ * here is a bug, not a user error).
  */
-export function saveCheckpoint(dir: string, state: PingPongBuffers, progress: TrainerProgress, family: string): void {
-  const path = join(dir, CHECKPOINT_FILE);
+export async function encodeCheckpoint(tensors: Readonly<Record<string, TensorF32>>, progress: TrainerProgress, family: string): Promise<Uint8Array> {
   const checked = consistentProgressSchema.safeParse(progress);
-  if (!checked.success) throw new Error(`saveCheckpoint: the trainer's progress does not fit the checkpoint schema: ${describeIssue(checked.error, progress)}`);
-  writeSafetensorsFile(path, state.snapshot(), { format: CHECKPOINT_FORMAT, family, progress: JSON.stringify(progress) });
-  writeStateMirror(dir, progress);
+  if (!checked.success) throw new Error(`encodeCheckpoint: the trainer's progress does not fit the checkpoint schema: ${describeIssue(checked.error, progress)}`);
+  return encodeSafetensors({ ...tensors }, { format: CHECKPOINT_FORMAT, family, progress: JSON.stringify(progress) });
 }
 
-/**
- * Writes `state.json`, the readable mirror of a checkpoint's progress (atomically). A kill
- * between a checkpoint's rename and its mirror's leaves the mirror one checkpoint behind; a
- * resume rewrites it (the same bytes when it is current).
- */
-export function writeStateMirror(dir: string, progress: TrainerProgress): void {
-  writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify({ ...progress, checkpoint: CHECKPOINT_FILE }, null, 2)}\n`);
+/** The text of `state.json`, the readable mirror of a checkpoint's progress. */
+export function stateMirrorText(progress: TrainerProgress): string {
+  return `${JSON.stringify({ ...progress, checkpoint: CHECKPOINT_FILE }, null, 2)}\n`;
 }
 
 export interface LoadedCheckpoint {
@@ -139,15 +123,13 @@ export interface LoadCheckpointOptions {
 }
 
 /**
- * Reads and validates `dir/checkpoint.safetensors`: structure and checksum (persist/safetensors),
+ * Decodes and validates checkpoint bytes: structure and checksum (persist/safetensors-codec),
  * then a readable format with the checksum scope it requires, then the metadata schema, then
  * (if given) the expected family. Every failure is a one-line {@link CorruptFileError} naming
- * the file; a missing file is a {@link NoCheckpointError}.
+ * `path` (the file, or another label of where the bytes came from).
  */
-export function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): LoadedCheckpoint {
-  const path = join(dir, CHECKPOINT_FILE);
-  if (!existsSync(path)) throw new NoCheckpointError(`no checkpoint in ${dir} (expected ${path})`);
-  const { tensors, metadata, checksum } = readSafetensorsFile(path);
+export async function decodeCheckpoint(bytes: Uint8Array, path: string, options: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
+  const { tensors, metadata, checksum } = await decodeSafetensors(bytes, path);
   const format = metadata['format'];
   const scope = format === undefined ? undefined : READABLE_FORMATS[format];
   if (scope === undefined) {

@@ -67,7 +67,7 @@ export async function compareRun(opts: CompareRunOptions): Promise<CompareSummar
   const count = opts.samples ?? 8;
   if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError(`--samples must be an integer in [1, 32] (got ${count})`);
   // Every run's config first, so a mismatch is reported before any work.
-  const runs = opts.dirs.map((dir) => ({ dir, model: loadRun(dir).model }));
+  const runs = await Promise.all(opts.dirs.map(async (dir) => ({ dir, model: (await loadRun(dir)).model })));
   const first = runs[0]!;
   // The same images, whether a model reads them flat ([784], dense families) or as [1, 28, 28] (conv families).
   const kind = (shape: readonly number[]): string => {

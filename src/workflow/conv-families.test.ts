@@ -61,9 +61,9 @@ describe('conv families on grayscale digits', () => {
   }, 120_000);
 
   it('the model reads [1, 28, 28] (from the data); export writes encoder/decoder ONNX files that take x [B, 1, 28, 28] with y and match the codec', async () => {
-    const run = loadRun(cvae);
+    const run = await loadRun(cvae);
     expect(run.model.inputShape).toEqual([1, 28, 28]);
-    const { files } = exportRun(cvae);
+    const { files } = await exportRun(cvae);
     const enc = await ort.InferenceSession.create(files[0]!);
     const dec = await ort.InferenceSession.create(files[1]!);
     expect(enc.inputNames).toEqual(['x', 'y']);
@@ -108,7 +108,7 @@ describe('conv families on RGB images of any size', () => {
   }, 120_000);
 
   it('a conv VAE on a 12×10 RGB PNG folder reads [3, 12, 10] samples and embeds them', async () => {
-    expect(loadRun(rgbDir).model.inputShape).toEqual([3, 12, 10]);
+    expect((await loadRun(rgbDir)).model.inputShape).toEqual([3, 12, 10]);
     expect((await embedRun({ dir: rgbDir })).k).toBe(3);
   }, 60_000);
 
@@ -145,7 +145,7 @@ describe('--batch-norm on a conv VAE', () => {
   }, 120_000);
 
   it('trains running statistics into the checkpoint; codes use them, so a sample encodes alike alone or in any batch, and the export matches the codec', async () => {
-    const loaded = loadRun(run);
+    const loaded = await loadRun(run);
     const means = loaded.params.specs.filter((s) => s.name.endsWith('running_mean')).map((s) => loaded.params.get(s.name));
     expect(means.length).toBe(4); // two encoder convs, two decoder upsampling layers
     // Running means start at 0 and take 0.1 of each batch's mean: after 10 steps they are far from 0.
@@ -158,7 +158,7 @@ describe('--batch-norm on a conv VAE', () => {
     await codec.release();
     // With batch statistics, sample 0's code would depend on the three others.
     for (let j = 0; j < 3; j++) expect(Math.abs(alone[j]! - together[j]!)).toBeLessThan(1e-5);
-    const { files } = exportRun(run);
+    const { files } = await exportRun(run);
     const enc = await ort.InferenceSession.create(files[0]!);
     const z = (await enc.run({ x: new ort.Tensor('float32', x, [n, 1, 28, 28]) }))['z']!.data as Float32Array;
     for (let i = 0; i < z.length; i++) expect(Math.abs(z[i]! - together[i]!)).toBeLessThan(1e-5);

@@ -52,7 +52,7 @@ export const MAX_IW = 10_000;
 export async function evalRun(opts: EvalRunOptions): Promise<EvalSummary> {
   if (opts.iw !== undefined && !(Number.isInteger(opts.iw) && opts.iw >= 1 && opts.iw <= MAX_IW)) throw new UsageError(`--iw must be an integer in [1, ${MAX_IW}] (got ${opts.iw})`);
   const runtime = nodeRuntime(opts);
-  const run = loadRun(opts.dir, runtime.backend);
+  const run = await loadRun(opts.dir, runtime.backend);
   const spec = opts.data ?? run.config.data.spec;
   // The run's split and transforms (standardisation with its stored statistics), on the run's data or on --data.
   const { dataDir: _ownDir, ...settings } = run.config.data;

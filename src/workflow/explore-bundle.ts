@@ -270,7 +270,7 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
     const prior = await pagePrior(ctx, staging, source.seed);
     const mixture = (await fitCodeMixture(ctx.codec, subsetRows(ctx.data.train, MIXTURE_MAX_CODES, source.seed), source.seed)).toJSON();
 
-    exportRun(opts.dir, staging);
+    await exportRun(opts.dir, staging);
     const description = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')) as { encoder: { outputs: { name: string }[] } };
     const metricsPath = join(opts.dir, METRICS_FILE);
     writeFileSync(join(staging, 'metrics.jsonl'), existsSync(metricsPath) ? readFileSync(metricsPath) : '');

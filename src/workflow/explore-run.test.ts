@@ -58,7 +58,7 @@ describe('explore bundle', () => {
     const { bundle } = await exploreStatic({ dir: run, out, threads: 1 });
     const dir = join(out, 'run');
     const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as ExploreManifest;
-    const test = loadRunSplit(loadRun(run)).test;
+    const test = loadRunSplit(await loadRun(run)).test;
     expect(m.points).toMatchObject({ count: test.n, split: 'test', method: 'identity' });
     expect(bundle.points).toBe(test.n);
     expect(m).toMatchObject({ family: 'vae', latentDim: 2, numClasses: 0, code: 'mu', image: { channels: 1, height: 28, width: 28 }, prior: { kind: 'normal' } });
@@ -94,7 +94,7 @@ describe('explore bundle of --split all', () => {
     await exploreStatic({ dir: run, out, split: 'all', threads: 1 });
     const dir = join(out, 'run');
     const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as ExploreManifest;
-    const { train, test } = loadRunSplit(loadRun(run));
+    const { train, test } = loadRunSplit(await loadRun(run));
     expect(m.points).toMatchObject({ count: train.n + test.n, split: 'all', method: 'identity' });
     const labels = new Int32Array(bytes(join(dir, 'labels.i32')));
     expect(Array.from(labels)).toEqual([...train.labels!, ...test.labels!]);

@@ -16,7 +16,7 @@ describe('export', () => {
   it('encoder.onnx and decoder.onnx run standalone in onnxruntime-node and match the run\'s codec', async () => {
     const dir = join(tmp, 'vae');
     await trainRun({ report: false,  model: { family: 'vae', hidden: [32], latent: 3 }, train: { epochs: 1 }, data: { spec: 'mnist', limit: 300 }, out: dir, threads: 1 });
-    const { files } = exportRun(dir);
+    const { files } = await exportRun(dir);
     const meta = JSON.parse(readFileSync(join(dir, 'export', 'model.json'), 'utf8')) as { encoder: { inputs: { name: string }[] }; latentDim: number };
     expect(meta.latentDim).toBe(3);
     expect(meta.encoder.inputs.map((i) => i.name)).toEqual(['x']);
@@ -31,7 +31,7 @@ describe('export', () => {
     const codes = await enc.run({ x: new ort.Tensor('float32', x, [n, 784]) });
     const xhat = await dec.run({ z: codes['z']! });
 
-    const codec = await openCodec(loadRun(dir), { backend: nodeBackend, threads: 1 });
+    const codec = await openCodec(await loadRun(dir), { backend: nodeBackend, threads: 1 });
     const want = await codec.encode(x, n);
     const wantX = await codec.decode(want['z']!, n);
     await codec.release();

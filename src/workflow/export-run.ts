@@ -25,9 +25,9 @@ export interface ExportSummary {
   readonly files: readonly string[];
 }
 
-export function exportRun(dir: string, out = join(dir, 'export')): ExportSummary {
+export async function exportRun(dir: string, out = join(dir, 'export')): Promise<ExportSummary> {
   checkOutputDir(out, '--out');
-  const run = loadRun(dir);
+  const run = await loadRun(dir);
   const { model } = run;
   const preprocess = describePreprocess(readRunPreprocess(dir, run.config.data));
   const bake = new Map(run.params.specs.map((s) => [s.name, run.params.get(s.name)]));

@@ -48,7 +48,7 @@ export interface LatentOptions extends NodeRuntimeOptions {
 
 export async function openLatent(opts: LatentOptions): Promise<LatentContext> {
   const runtime = nodeRuntime(opts);
-  const run = loadRun(opts.dir, runtime.backend);
+  const run = await loadRun(opts.dir, runtime.backend);
   const data = loadRunSplit(run);
   const codec = await openCodec(run, runtime);
   return {

@@ -64,7 +64,7 @@ describe('latent tools on trained runs', () => {
     const header = parseNpyHeader(bytes, s.out);
     expect(header.shape).toEqual([997, 2]);
     const codes = new Float32Array(bytes.slice(header.dataOffset).buffer);
-    const run = loadRun(runs.vae2);
+    const run = await loadRun(runs.vae2);
     const codec = await openCodec(run);
     const { test } = (await import('../data/load.js')).loadData('mnist');
     const { mu } = await codec.encode(test.x.subarray(0, 5 * 784), 5, undefined);
@@ -98,7 +98,7 @@ describe('latent tools on trained runs', () => {
     const s = await interpolateRun({ dir: runs.ae, from: 3, to: 11, steps: 6 });
     expect(s.pairs).toEqual([[3, 11]]);
     const img = readGray(s.out);
-    const run = loadRun(runs.ae);
+    const run = await loadRun(runs.ae);
     const codec = await openCodec(run);
     const { test } = (await import('../data/load.js')).loadData('mnist');
     const rec = await codec.reconstruct(test.x.subarray(3 * 784, 4 * 784), 1);

@@ -24,11 +24,11 @@ export interface LoadedRun {
 }
 
 /** Reads the run in `dir`; its parameter tensors are made by `backend` (the one its programs will run on). */
-export function loadRun(dir: string, backend: RuntimeBackend = nodeBackend): LoadedRun {
+export async function loadRun(dir: string, backend: RuntimeBackend = nodeBackend): Promise<LoadedRun> {
   const run = new RunDir(dir);
   const config = run.readConfig();
   const model = getFamily(config.model.family).create(config.model);
-  const ckpt = run.loadCheckpoint(config.model.family);
+  const ckpt = await run.loadCheckpoint(config.model.family);
   const { params: paramSpecs, states } = buildEvalGraph(model);
   const params = new TensorStore([...paramSpecs, ...states], backend);
   restoreState(params, ckpt, run.path(CHECKPOINT_FILE));

@@ -134,7 +134,7 @@ describe('trainRun and exportRun with transforms', () => {
     expect(existsSync(join(out, PREPROCESS_FILE))).toBe(true);
     const stored = readRunPreprocess(out, config.data).standardize!;
     expect(stored.mean.length).toBe(3);
-    const { files } = exportRun(out);
+    const { files } = await exportRun(out);
     const model = JSON.parse(readFileSync(files.find((f) => f.endsWith('model.json'))!, 'utf8')) as { preprocess: { steps: { op: string; mean: number[]; std: number[] }[] } };
     expect(model.preprocess.steps).toHaveLength(1);
     expect(model.preprocess.steps[0]!.op).toBe('standardize');

@@ -12,7 +12,8 @@ import { UsageError } from '../errors.js';
 import { type FamilyConfig, MODEL_FAMILIES } from '../models/registry.js';
 import { appendLineDurable, isTempFileName, removeDeadWritersTempFiles, writeFileAtomic } from '../persist/atomic.js';
 import type { PingPongBuffers } from '../runtime/buffers.js';
-import { CHECKPOINT_FILE, hasCheckpoint, loadCheckpoint, type LoadedCheckpoint, NoCheckpointError, saveCheckpoint, STATE_FILE, writeStateMirror } from '../train/checkpoint.js';
+import { CHECKPOINT_FILE, type LoadedCheckpoint, STATE_FILE } from '../train/checkpoint.js';
+import { hasCheckpoint, loadCheckpoint, NoCheckpointError, saveCheckpoint, writeStateMirror } from './checkpoint-file.js';
 import type { TrainerProgress } from '../train/trainer.js';
 import { checkOutputDir } from './output-paths.js';
 import { acquireRunLock, checkRunNotLocked, LOCK_FILE, type RunLock } from './run-lock.js';
@@ -323,17 +324,17 @@ export class RunDir {
     removeDeadWritersTempFiles(this.dir);
   }
 
-  /** checkpoint.safetensors and its state.json mirror (train/checkpoint.ts). */
-  saveCheckpoint(state: PingPongBuffers, progress: TrainerProgress, family: string): void {
-    saveCheckpoint(this.dir, state, progress, family);
+  /** checkpoint.safetensors and its state.json mirror (format: train/checkpoint.ts; files: checkpoint-file.ts). */
+  saveCheckpoint(state: PingPongBuffers, progress: TrainerProgress, family: string): Promise<void> {
+    return saveCheckpoint(this.dir, state, progress, family);
   }
 
-  /** The validated checkpoint of a run of `family` (train/checkpoint.ts `loadCheckpoint`). */
-  loadCheckpoint(family: string): LoadedCheckpoint {
+  /** The validated checkpoint of a run of `family` (checkpoint-file.ts `loadCheckpoint`). */
+  loadCheckpoint(family: string): Promise<LoadedCheckpoint> {
     return loadCheckpoint(this.dir, { family });
   }
 
-  /** Rewrites state.json from `progress` (train/checkpoint.ts `writeStateMirror`). */
+  /** Rewrites state.json from `progress` (checkpoint-file.ts `writeStateMirror`). */
   writeStateMirror(progress: TrainerProgress): void {
     writeStateMirror(this.dir, progress);
   }

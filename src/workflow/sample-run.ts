@@ -104,7 +104,7 @@ export async function sampleRun(opts: SampleRunOptions): Promise<SampleSummary> 
   if (opts.out !== undefined) checkOutputFile(opts.out, '--out');
   if (opts.npy !== undefined) checkOutputFile(opts.npy, '--npy');
   const runtime = nodeRuntime(opts);
-  const run = loadRun(opts.dir, runtime.backend);
+  const run = await loadRun(opts.dir, runtime.backend);
   const { model } = run;
   const plan = planPrior(run.config.model, opts.prior, temperature);
   const classes = model.numClasses;

@@ -190,10 +190,10 @@ function loggedEpoch(run: RunDir, epoch: number): { train: TermValues; test: Ter
  * A mid-epoch checkpoint (progress with `inEpoch`), after the same finiteness check on the
  * parameters as at an epoch's end: a diverged state never replaces the last good checkpoint.
  */
-function saveMidEpoch(run: RunDir, trainer: Trainer, progress: TrainerProgress, family: string): void {
+async function saveMidEpoch(run: RunDir, trainer: Trainer, progress: TrainerProgress, family: string): Promise<void> {
   const bad = trainer.firstNonFiniteParam();
   if (bad) throw new DivergedError(`training diverged in epoch ${progress.epoch + 1}, step ${progress.inEpoch?.step ?? 0}: parameter ${bad.name}[${bad.index}] is ${bad.value}`);
-  run.saveCheckpoint(trainer.state, progress, family);
+  await run.saveCheckpoint(trainer.state, progress, family);
 }
 
 /** The training settings of a fresh run, validated: one line naming the setting, e.g. `train.lr: must be positive (got 0)`. */
@@ -260,7 +260,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
     // One writer per run directory, from here until the report is written.
     lock = run.acquireLock();
     if (opts.resume) {
-      const ckpt = run.loadCheckpoint(config.model.family);
+      const ckpt = await run.loadCheckpoint(config.model.family);
       restoreState(trainer.state, ckpt, run.path(CHECKPOINT_FILE));
       trainer.restoreProgress(ckpt.progress);
       if (ckpt.progress.inEpoch && ckpt.progress.epoch >= t.epochs) throw new UsageError(`--resume ${out}: the checkpoint is inside epoch ${ckpt.progress.epoch + 1}; pass --epochs N with N ≥ ${ckpt.progress.epoch + 1}`);
@@ -291,8 +291,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
       every > 0
         ? {
             every,
-            save: (p) => {
-              saveMidEpoch(run, trainer, p, model.family);
+            save: async (p) => {
+              await saveMidEpoch(run, trainer, p, model.family);
               lastSaved = p;
             },
           }
@@ -307,7 +307,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
         checkEpochFinite(trainer, result, test);
         last = { ...result, epochs: t.epochs, test };
         run.appendMetrics({ epoch: result.epoch, step: result.step, train: result.train, test, seconds: result.seconds, samples_per_sec: result.samplesPerSec });
-        run.saveCheckpoint(trainer.state, trainer.progress, model.family);
+        await run.saveCheckpoint(trainer.state, trainer.progress, model.family);
         lastSaved = trainer.progress;
         opts.onEpoch?.(last);
       }

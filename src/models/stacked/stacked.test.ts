@@ -114,7 +114,7 @@ describe('stacked', () => {
     expect(notes.filter((l) => l.startsWith('pretraining layer')).length).toBe(3 * 5);
     const gaps = [summary.test['head_accuracy']! - summary.test['scratch_accuracy']!];
     // A second labelled subset, from the run's trained encoder.
-    const run = loadRun(out);
+    const run = await loadRun(out);
     const config = stackedConfigSchema.parse(run.config.model);
     const encoder = Object.fromEntries(run.params.specs.map((s) => [s.name, run.params.get(s.name)]));
     const other = await compareHeads(config, train, test, stageTrainer({ batchSize: 64, seed: 1, backend: nodeBackend, threads: 2, optimizer: { kind: 'adam', lr: 1e-3 } }), encoder);

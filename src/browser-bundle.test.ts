@@ -1,0 +1,34 @@
+/**
+ * The portable core bundles for the browser: src/browser.ts (models, trainer, checkpoint codec,
+ * runtime/web) built by esbuild for `platform: 'browser'`, ESM. A `node:` import anywhere in
+ * what it pulls in fails the build (esbuild cannot resolve Node built-ins for the browser), and
+ * the bundle's module graph must hold no onnxruntime-node.
+ */
+import { build, type Metafile } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('the browser bundle of src/browser.ts', () => {
+  it('builds for platform browser with no node: import and no onnxruntime-node', async () => {
+    let result;
+    try {
+      result = await build({ entryPoints: ['src/browser.ts'], absWorkingDir: ROOT, bundle: true, platform: 'browser', format: 'esm', target: 'es2022', write: false, metafile: true, logLevel: 'silent' });
+    } catch (e) {
+      // esbuild's message lists each unresolvable import with the file that has it.
+      const errors = (e as { errors?: { text: string; location?: { file: string } | null }[] }).errors ?? [];
+      throw new Error(`the browser bundle failed:\n${errors.map((x) => `${x.location?.file ?? '?'}: ${x.text}`).join('\n') || String(e)}`);
+    }
+    const meta: Metafile = result.metafile;
+    const inputs = Object.keys(meta.inputs);
+    // The bundle covers the core (a check that would pass on an empty graph checks nothing).
+    for (const core of ['src/train/trainer.ts', 'src/train/checkpoint.ts', 'src/models/registry.ts', 'src/runtime/web.ts', 'src/onnx/emit.ts']) expect(inputs).toContain(core);
+    expect(inputs.filter((p) => p.includes('onnxruntime-node'))).toEqual([]);
+    const imports = Object.entries(meta.inputs).flatMap(([from, i]) => i.imports.map((x) => `${from} → ${x.path}`));
+    expect(imports.filter((x) => /→ (node:|onnxruntime-node)/.test(x))).toEqual([]);
+    const code = result.outputFiles[0]!.text;
+    expect(code.match(/\bimport\s*(?:[\w*{}\s,$]+from\s*)?["']node:[^"']+["']|\bimport\(\s*["']node:[^"']+["']\s*\)/g) ?? []).toEqual([]);
+    expect(code).not.toContain('onnxruntime-node');
+  }, 60_000);
+});
