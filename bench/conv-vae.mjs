@@ -11,7 +11,7 @@
 // CPU-second (user + system time of the whole process, every thread) are also reported: on a shared
 // machine they depend far less on what else runs than wall-clock figures do.
 // Needs dist/ (npx tsc -p tsconfig.json). Prints a table (stderr) and one JSON object (stdout).
-// Usage: node bench/conv-vae.mjs [--rounds 5] [--threads 2] [--epochs 1] [--limit 4096] [--data fashion-mnist|random] [--skip pytorch]
+// Usage: node bench/conv-vae.mjs [--rounds 5] [--threads 2] [--epochs 1] [--limit 4096] [--data fashion-mnist|random] [--skip pytorch] [--latentkit-1t]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     data: { type: 'string', default: 'fashion-mnist' },
     'warmup-steps': { type: 'string', default: '5' },
     skip: { type: 'string', default: '' },
+    'latentkit-1t': { type: 'boolean', default: false },
   },
 });
 
@@ -72,6 +73,8 @@ async function latentkitEngine() {
 function engines() {
   const common = ['--data', values.data, '--threads', values.threads, '--epochs', values.epochs, '--limit', values.limit, '--latent', values.latent, '--warmup-steps', values['warmup-steps']];
   const list = [{ name: 'latentkit', cmd: 'node', args: ['bench/conv-vae.mjs', '--engine', 'latentkit', ...common] }];
+  // latentkit on one thread too (--latentkit-1t): its CPU per sample is lowest there, which on a busy machine can win on wall time as well.
+  if (values['latentkit-1t'] && values.threads !== '1') list.push({ name: 'latentkit-1t', cmd: 'node', args: ['bench/conv-vae.mjs', '--engine', 'latentkit', ...common.map((a, i) => (common[i - 1] === '--threads' ? '1' : a))] });
   if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) {
     const py = ['/usr/bin/python3', 'bench/peers/pytorch_conv_vae.py', ...common];
     list.push({ name: 'pytorch', cmd: 'env', args: ['-u', 'OPENBLAS_CORETYPE', 'OMP_WAIT_POLICY=PASSIVE', ...py] });
