@@ -31,7 +31,8 @@ export interface EmitOptions {
   readonly bindDims?: Readonly<Record<string, number>>;
   /**
    * Emit stride-1 Convs with fewer output than input channels as the equal ConvTranspose
-   * (see conv-as-transposed.ts); default true. False keeps every Conv.
+   * (see conv-as-transposed.ts), which ONNX Runtime's CPU kernels run faster. Default false, so
+   * exported models keep the graph's own ops; the training compiler turns it on.
    */
   readonly convAsTransposed?: boolean;
   /**
@@ -69,6 +70,11 @@ function reachable(outputs: readonly Value[]): Value[] {
     if (p) for (const x of [...p.inputs, ...p.outputs]) if (!seen.has(x.id)) stack.push(x);
   }
   return [...seen.values()].sort((a, b) => a.id - b.id);
+}
+
+/** Names of the graph inputs `outputs` depend on: the inputs of the emitted model, before baking (a declared input nothing reads is not one). */
+export function inputsUsedBy(outputs: Readonly<Record<string, Value>>): string[] {
+  return reachable(Object.values(outputs)).flatMap((v) => (v.source.kind === 'input' ? [v.source.name] : []));
 }
 
 /** Serialises the sub-graph computing `outputs` (name → value) to ONNX bytes. */
@@ -131,7 +137,7 @@ export function emitModel(outputs: Readonly<Record<string, Value>>, opts: EmitOp
       if (n.op === 'Conv') {
         const ins = n.inputs.map((x) => names.get(x.id)!);
         const out = names.get(n.outputs[0]!.id) ?? `v${n.outputs[0]!.id}`;
-        const rewritten = (opts.convAsTransposed !== false ? convAsTransposed(n, ins, out) : null) ?? convAsNchwc(n, ins, out, opts.nchwcBlock ?? 0);
+        const rewritten = (opts.convAsTransposed ? convAsTransposed(n, ins, out) : null) ?? convAsNchwc(n, ins, out, opts.nchwcBlock ?? 0);
         if (rewritten) {
           nodes.push(...rewritten.nodes);
           initializers.push(...rewritten.initializers);

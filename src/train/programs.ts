@@ -234,7 +234,8 @@ export async function compileTraining(model: TrainableModel, optimizer: Optimize
   const chainGraph =
     phases.length === 1 && stepsPerRun > 1 && graphs[0]!.nodeCount <= MAX_CHAINED_STEP_NODES ? buildStepGraph(model, optimizer, phases[0], stepsPerRun) : undefined;
   const evalGraph = buildEvalGraph(model);
-  const runtime = { ...runtimeOptions, nchwcBlock: await nchwcBlockSize(runtimeOptions.backend) };
+  // ORT CPU kernel choices made at emission (onnx/conv-as-transposed.ts, onnx/nchwc.ts).
+  const runtime = { ...runtimeOptions, convAsTransposed: true, nchwcBlock: await nchwcBlockSize(runtimeOptions.backend) };
   const [evalProgram, chainProgram, ...programs] = await Promise.all([
     Program.compile(`${model.family}.eval`, evalGraph.outputs, runtime),
     chainGraph ? Program.compile(`${model.family}.chain${stepsPerRun}`, chainGraph.outputs, runtime) : undefined,
