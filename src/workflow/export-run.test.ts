@@ -42,4 +42,20 @@ describe('export', () => {
     close(codes['z']!.data as Float32Array, want['z']!);
     close(xhat['xhat']!.data as Float32Array, wantX);
   }, 60_000);
+
+  it("model.json lists exactly the inputs each .onnx file takes: labels for the cvae's two networks, none for the conditional aae's (only its discriminator reads y)", async () => {
+    for (const [name, model] of [
+      ['cvae', { family: 'cvae', hidden: [16], latent: 2 }],
+      ['aae-conditional', { family: 'aae', conditional: true, prior: 'mog', hidden: [16], latent: 2 }],
+    ] as const) {
+      const dir = join(tmp, name);
+      await trainRun({ report: false, model, train: { epochs: 1 }, data: { spec: 'mnist', limit: 200 }, out: dir, threads: 1 });
+      const { files } = await exportRun(dir);
+      const meta = JSON.parse(readFileSync(join(dir, 'export', 'model.json'), 'utf8')) as Record<'encoder' | 'decoder', { inputs: { name: string }[] }>;
+      const sessions = [await ort.InferenceSession.create(files[0]!), await ort.InferenceSession.create(files[1]!)];
+      expect(meta.encoder.inputs.map((i) => i.name)).toEqual(sessions[0]!.inputNames);
+      expect(meta.decoder.inputs.map((i) => i.name)).toEqual(sessions[1]!.inputNames);
+      expect(sessions[1]!.inputNames).toEqual(name === 'cvae' ? ['z', 'y'] : ['z']);
+    }
+  }, 60_000);
 });

@@ -3,16 +3,17 @@
  * state: batch norm's running statistics, read in inference mode) baked in as initializers,
  * runnable anywhere ONNX Runtime runs (Node, browsers via onnxruntime-web, Python, C#, Java,
  * mobile):
- *   encoder.onnx   x [B, ...inputShape] (, y [B, C]) → every code (z; mu, logVar for VAEs)
- *   decoder.onnx   z [B, latent] (, y [B, C]) → xhat [B, ...inputShape], the decoded mean in [0,1]
+ *   encoder.onnx   x [B, ...inputShape] (, y [B, C] when it reads labels) → every code (z; mu, logVar for VAEs)
+ *   decoder.onnx   z [B, latent] (, y [B, C] when it reads labels) → xhat [B, ...inputShape], the decoded mean in [0,1]
  *   model.json     family, shapes, input/output names, opset, the run's config, and `preprocess`:
  *                  the transforms to apply to x before the encoder (binarisation, standardisation
  *                  with its per-feature mean and std; see run-data.ts describePreprocess)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Value } from '../graph/graph.js';
 import { buildCodecGraphs } from '../latent/codec.js';
-import { emitModel, OPSET } from '../onnx/emit.js';
+import { emitModel, inputsUsedBy, OPSET } from '../onnx/emit.js';
 import { writeFileAtomic } from '../persist/atomic.js';
 import { loadRun } from './load-run.js';
 import { checkOutputDir } from './output-paths.js';
@@ -34,7 +35,7 @@ export async function exportRun(dir: string, out = join(dir, 'export')): Promise
   const graphs = buildCodecGraphs(model);
   const metadata = { latentkit: VERSION, family: model.family };
   mkdirSync(out, { recursive: true });
-  const labelInput = model.numClasses > 0 ? [{ name: 'y', shape: ['B', model.numClasses] }] : [];
+  const labelInput = (graph: Record<string, Value>) => (inputsUsedBy(graph).includes('y') ? [{ name: 'y', shape: ['B', model.numClasses] }] : []);
   writeFileAtomic(join(out, 'encoder.onnx'), emitModel(graphs.encode, { name: `${model.family}.encoder`, bake, metadata }));
   writeFileAtomic(join(out, 'decoder.onnx'), emitModel(graphs.decode, { name: `${model.family}.decoder`, bake, metadata }));
   const description = {
@@ -44,8 +45,8 @@ export async function exportRun(dir: string, out = join(dir, 'export')): Promise
     inputShape: model.inputShape,
     latentDim: model.latentDim,
     numClasses: model.numClasses,
-    encoder: { file: 'encoder.onnx', inputs: [{ name: 'x', shape: ['B', ...model.inputShape] }, ...labelInput], outputs: Object.entries(graphs.encode).map(([name, v]) => ({ name, shape: v.shape })) },
-    decoder: { file: 'decoder.onnx', inputs: [{ name: 'z', shape: ['B', model.latentDim] }, ...labelInput], outputs: [{ name: 'xhat', shape: graphs.decode['xhat']!.shape }] },
+    encoder: { file: 'encoder.onnx', inputs: [{ name: 'x', shape: ['B', ...model.inputShape] }, ...labelInput(graphs.encode)], outputs: Object.entries(graphs.encode).map(([name, v]) => ({ name, shape: v.shape })) },
+    decoder: { file: 'decoder.onnx', inputs: [{ name: 'z', shape: ['B', model.latentDim] }, ...labelInput(graphs.decode)], outputs: [{ name: 'xhat', shape: graphs.decode['xhat']!.shape }] },
     config: run.config.model,
     preprocess,
     epochs: run.epoch,
