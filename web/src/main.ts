@@ -9,7 +9,7 @@
  */
 import { attributeVector } from '../../src/latent/attribute.js';
 import { interpolationPath, type PathMode } from '../../src/latent/interpolate.js';
-import { loadBundle, loadManifest, type Bundle } from './bundle.js';
+import { BUNDLE_URL, loadBundle, loadManifest, type Bundle } from './bundle.js';
 import { MapView, type Marker } from './map-view.js';
 import { renderModelCard } from './model-card.js';
 import { loadModel, type Model } from './model.js';
@@ -17,6 +17,7 @@ import { labelColor } from './palette.js';
 import { drawRows, putBytes } from './pixels.js';
 import { sampleMixture, sampleNormal } from './sampling.js';
 import { quantile } from './stats.js';
+import { initTrainTab, showTab } from './train/tab.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -54,16 +55,42 @@ function showError(text: string): void {
   box.hidden = false;
 }
 
+/**
+ * Whether the page was served without a run: `latentkit explore` with no RUN opens it as
+ * `?run=none` (nothing is fetched); a page whose run/manifest.json is a 404 is taken as one too.
+ */
+async function servedWithoutRun(): Promise<boolean> {
+  if (new URLSearchParams(location.search).get('run') === 'none') return true;
+  try {
+    return (await fetch(new URL('manifest.json', BUNDLE_URL), { method: 'HEAD' })).status === 404;
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
+  initTrainTab();
+  $('tab-explore').addEventListener('click', () => showTab('explore'));
+  $('tab-train').addEventListener('click', () => showTab('train'));
+  if (location.hash === '#train') showTab('train');
   let bundle: Bundle;
   // The model loads (wasm runtime, two sessions) while the points are fetched.
   let modelLoad: Promise<Model> | undefined;
   try {
+    if (new URLSearchParams(location.search).get('run') === 'none') throw new Error('no run');
     const manifest = await loadManifest();
     modelLoad = loadModel(manifest);
     modelLoad.catch(() => {}); // reported below, after the map is drawn
     bundle = await loadBundle(manifest);
   } catch (e) {
+    if (await servedWithoutRun()) {
+      showTab('train');
+      $('status').textContent = 'no run: train one in the Train tab';
+      $('run-name').textContent = '— train a model';
+      $('explore-view').replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: 'This page was opened without a run. Train one in the Train tab, or start the page with `latentkit explore RUN`.' }));
+      probe.ready = true;
+      return;
+    }
     showError(`This page could not load the run's files: ${(e as Error).message}. Start it with \`latentkit explore RUN\`, or rebuild a static folder with \`latentkit explore RUN --static DIR --force\`.`);
     $('status').textContent = 'no run';
     return;
@@ -124,7 +151,7 @@ async function main(): Promise<void> {
   } catch (e) {
     showError(`The model can't run in this page: ${(e as Error).message}. Rebuild the run's files with \`latentkit explore RUN\` (it re-exports the model).`);
     $('status').textContent = 'model unavailable';
-    for (const b of Array.from(document.querySelectorAll<HTMLButtonElement | HTMLInputElement>('button, input, select'))) b.disabled = true;
+    for (const b of Array.from(document.querySelectorAll<HTMLButtonElement | HTMLInputElement>('#explore-view button, #explore-view input, #explore-view select'))) b.disabled = true;
     map.markers = [];
     return;
   }
