@@ -152,6 +152,12 @@ describe('Train tab (headless Chromium)', () => {
     expect(decoded.xhat).toHaveLength(784);
     expect(await page.textContent('#run-name')).toContain('vae-2d-seed0');
     await page.waitForSelector('#train-download:not([disabled])', { state: 'attached', timeout: 10_000 }); // the run stays downloadable there
+    // The tabs switch views: the explorer's panels or the Train tab, one at a time.
+    expect(await page.isVisible('#explore-view')).toBe(true);
+    expect(await page.isVisible('#train-view')).toBe(false);
+    await page.click('#tab-train');
+    expect(await page.isVisible('#explore-view')).toBe(false);
+    expect(await page.isVisible('#train-view')).toBe(true);
     await page.close();
   }, 240_000);
 
