@@ -3,7 +3,7 @@
  * skipped with the reason where it is missing and cannot be installed). The page
  * (web/engine/page.ts, served cross-origin isolated by test-support/engine-page.ts) trains the
  * reference VAE (the registry's vae defaults, 784-400-20, as `latentkit train` writes them) for
- * one epoch of 10 steps (1,280 digits, batch 128, seed 1) on the web back end, and Node trains
+ * one epoch of 10 steps (1,280 digits, batch 128, seed 1) on the web back end (2 wasm threads), and Node trains
  * the same on onnxruntime-node:
  * - the 10 losses agree within 1e-4 relative (the arithmetic is the same; only the kernels differ);
  * - the page's checkpoint, put in a run directory with the CLI run's config.json, is read by
@@ -68,7 +68,7 @@ beforeAll(async () => {
   page.on('request', (r) => !r.url().startsWith(`${origin}/`) && external.push(r.url()));
   await page.goto(server.url);
   await page.waitForFunction(() => 'latentkitEngine' in globalThis, null, { timeout: 30_000 });
-  info = await engine('init', {});
+  info = await engine('init', { threads: 2 }); // the threaded path (the default on 2 cores is 1 thread)
 }, 240_000);
 
 afterAll(async () => {
@@ -93,6 +93,7 @@ describe('the web back end in Chromium', () => {
     if (!page) return skip('chromium not available');
     expect(info.name).toBe('web-wasm');
     expect(info.crossOriginIsolated).toBe(true);
+    expect(info.threads).toBe(2);
     expect(info.threadsNote).toBeNull();
     console.log(`web back end: ${info.name}, ${info.threads} threads`);
   });

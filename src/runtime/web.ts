@@ -26,7 +26,7 @@ export type WebDevice = 'wasm' | 'webgpu';
 export interface WebBackendOptions {
   /** URL of the folder (ending in `/`) serving {@link WEB_RUNTIME_FILES}; default: ORT's own lookup beside its script. */
   readonly wasmPaths?: string;
-  /** Wasm threads wanted; default `navigator.hardwareConcurrency`. One without cross-origin isolation. */
+  /** Wasm threads wanted; default {@link defaultWebThreads}. One without cross-origin isolation. */
   readonly threads?: number;
   /** `wasm` (default) or `webgpu` (operators WebGPU lacks run on wasm; no adapter: plain wasm, said in `deviceNote`). */
   readonly device?: WebDevice;
@@ -39,10 +39,20 @@ export interface WebBackend extends RuntimeBackend {
   readonly threads: number;
   /** Whether the page is cross-origin isolated (wasm threads possible). */
   readonly crossOriginIsolated: boolean;
-  /** Set when fewer threads run than asked for, e.g. "not cross-origin isolated: wasm runs on 1 thread". */
+  /** Set when the page is not cross-origin isolated (wasm then runs single-threaded), for the page to show. */
   readonly threadsNote: string | undefined;
   /** Set when WebGPU was asked for but is not available (then `device` is `wasm`). */
   readonly deviceNote: string | undefined;
+}
+
+/**
+ * onnxruntime-web's own default pool size, min(4, ⌈cores / 2⌉): the page's main thread (or
+ * worker) and the browser need cores too. On 2 cores that is 1 thread, and there the reference
+ * VAE trained 2.1× faster on 1 wasm thread than on 2 (2,600 vs 1,240 samples/s in headless
+ * Chromium at load 7.5; bench/browser-train.mjs).
+ */
+export function defaultWebThreads(cores: number): number {
+  return Math.min(4, Math.ceil(Math.max(1, cores) / 2));
 }
 
 interface Gpu {
@@ -56,10 +66,10 @@ interface Gpu {
 export async function createWebBackend(opts: WebBackendOptions = {}): Promise<WebBackend> {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
-  const wanted = opts.threads ?? cores;
+  const wanted = opts.threads ?? defaultWebThreads(cores);
   if (!Number.isInteger(wanted) || wanted < 1) throw new RangeError(`threads must be a positive integer (got ${wanted})`);
   const threads = isolated ? wanted : 1;
-  const threadsNote = !isolated && wanted > 1 ? 'the page is not cross-origin isolated, so wasm runs on 1 thread (serve it with COOP: same-origin and COEP: require-corp for more)' : undefined;
+  const threadsNote = isolated ? undefined : 'the page is not cross-origin isolated, so wasm runs single-threaded (serve it with COOP: same-origin and COEP: require-corp for threads)';
 
   let device: WebDevice = 'wasm';
   let deviceNote: string | undefined;

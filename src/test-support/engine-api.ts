@@ -24,6 +24,10 @@ export interface TrainRequest {
   readonly batchSize: number;
   readonly lr: number;
   readonly epochs: number;
+  /** ORT intra-op threads spin between operators (RuntimeOptions.spin; default false). */
+  readonly spin?: boolean;
+  /** Full-batch steps chained per ORT call (TrainerOptions.stepsPerRun; default 8). */
+  readonly stepsPerRun?: number;
   /** A checkpoint (base64) to start from: its tensors and progress. */
   readonly resume?: string;
 }

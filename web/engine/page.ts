@@ -49,11 +49,18 @@ function requireBackend(): WebBackend {
   return backend;
 }
 
-async function newTrainer(model: unknown, opts: { seed: number; batchSize: number; lr: number }): Promise<{ trainer: Trainer; family: string }> {
+async function newTrainer(model: unknown, opts: { seed: number; batchSize: number; lr: number; spin?: boolean; stepsPerRun?: number }): Promise<{ trainer: Trainer; family: string }> {
   const raw = model as { family: string };
   const family = getFamily(raw.family);
   const m = family.create(family.parse(raw));
-  const trainer = await Trainer.create(m, { backend: requireBackend(), batchSize: opts.batchSize, seed: opts.seed, optimizer: { kind: 'adam', lr: opts.lr } });
+  const trainer = await Trainer.create(m, {
+    backend: requireBackend(),
+    batchSize: opts.batchSize,
+    seed: opts.seed,
+    optimizer: { kind: 'adam', lr: opts.lr },
+    ...(opts.spin !== undefined && { spin: opts.spin }),
+    ...(opts.stepsPerRun !== undefined && { stepsPerRun: opts.stepsPerRun }),
+  });
   return { trainer, family: m.family };
 }
 
