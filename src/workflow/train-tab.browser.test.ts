@@ -7,7 +7,8 @@
  * opens in the explorer's own views;
  * pause holds the progress, resume continues, stop ends the run with a checkpoint that
  * `train --resume` continues; a latent width of 0, a file that is not a dataset and PNGs of mixed
- * sizes each give one message and cost nothing; and the page logs no console error.
+ * sizes each give one message and cost nothing; a dropped NPY trains and `latentkit eval` agrees
+ * with the page on it; and the page logs no console error.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBundledMnist } from '../data/mnist.js';
+import { encodeNpy } from '../data/npy.js';
 import { findOrInstallChromium, launchChromium } from '../test-support/chromium.js';
 import { BIN, ensureDistBuilt, expectOk, latentkit } from '../test-support/cli-harness.js';
 import { ensurePageBuilt } from '../test-support/web-build.js';
@@ -191,7 +194,7 @@ describe('Train tab (headless Chromium)', () => {
     await page.close();
   }, 240_000);
 
-  it('a latent width of 0, a file that is not a dataset and PNGs of mixed sizes each give one message; the finished run stays downloadable', async () => {
+  it('a latent width of 0, a file that is not a dataset and PNGs of mixed sizes each give one message; the finished run stays downloadable; then a dropped NPY trains and the CLI evaluates it alike', async () => {
     if (skip()) return;
     const page = await openTab();
     await page.selectOption('#train-family', 'ae');
@@ -226,6 +229,27 @@ describe('Train tab (headless Chromium)', () => {
     expect(await train(page, 'dropped')).toBeNull();
     expect(await train(page, 'state')).toBe('finished');
     expect(await page.isEnabled('#train-download')).toBe(true);
+
+    // A good file after the bad ones: an NPY of 400 digits trains, and the CLI evaluates the run on that file as the page did.
+    const digits = loadBundledMnist().train;
+    const npy = join(tmp, 'digits400.npy');
+    writeFileSync(npy, encodeNpy(digits.x.subarray(0, 400 * 784), [400, 784]));
+    await page.setInputFiles('#train-file', npy);
+    await page.waitForFunction(() => (window as any).__train.dropped !== null, null, { timeout: 10_000 });
+    expect(await train(page, 'message')).toBeNull();
+    expect(await train(page, 'dropped')).toEqual({ name: 'digits400.npy', n: 400, sampleShape: [784] });
+    await fill(page, { 'train-latent': 3 });
+    await page.click('#train-start');
+    await waitState(page, ['finished', 'error']);
+    expect(await train(page, 'message')).toBeNull();
+    const pageTest = (await train<{ test: Record<string, number> }[]>(page, 'epochs'))[0]!.test['loss']!;
+    const run = await downloadRun(page, 'npy');
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).data).toEqual({ spec: 'digits400.npy', splitSeed: 0, testFraction: 0.1 });
+    const r = await latentkit(['eval', run, '--json', '--no-probe', '--threads', '1'], tmp); // the data file is found beside, in the working folder
+    expectOk(r);
+    const cli = JSON.parse(r.stdout) as { samples: number; test: Record<string, number> };
+    expect(cli.samples).toBe(40);
+    expect(Math.abs(cli.test['loss']! - pageTest) / pageTest).toBeLessThan(1e-4);
     await page.close();
   }, 240_000);
 
