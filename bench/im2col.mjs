@@ -14,7 +14,8 @@ const dist = new URL('../dist/', import.meta.url);
 const { Graph } = await import(new URL('graph/graph.js', dist));
 const op = await import(new URL('graph/ops.js', dist));
 const { conv } = await import(new URL('graph/spatial.js', dist));
-const { Program, Tensor } = await import(new URL('runtime/program.js', dist));
+const { Program } = await import(new URL('runtime/program.js', dist));
+const { nodeBackend, Tensor } = await import(new URL('runtime/node.js', dist));
 
 const N = 128;
 /** [C, H, W, O] of x and ȳ's channels for the stride-2, k3, pad-1 layers of the conv VAE. */
@@ -53,7 +54,7 @@ async function build(layer, f) {
     const prod = op.matmul(op.reshape(gy, [N, layer.o, oh * oh]), op.transpose(out, [0, 2, 1]));
     out = op.reduceSum(prod, [0]);
   }
-  const p = await Program.compile(layer.name, { out }, { threads: Number(values.threads) });
+  const p = await Program.compile(layer.name, { out }, { backend: nodeBackend, threads: Number(values.threads) });
   const feeds = { x: new Tensor('float32', Float32Array.from({ length: N * layer.c * layer.h * layer.h }, () => Math.random()), [N, layer.c, layer.h, layer.h]) };
   if (values.whole) feeds.gy = new Tensor('float32', Float32Array.from({ length: N * layer.o * oh * oh }, () => Math.random() - 0.5), [N, layer.o, oh, oh]);
   return { p, feeds };
