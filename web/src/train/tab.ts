@@ -202,6 +202,8 @@ export function initTrainTab(): void {
   /** The last finished (or stopped) run: what Download zips. Replaced only when a new run has started. */
   let finished: DoneRun | undefined;
   let run: { name: string; epochs: number; stepsPerEpoch: number } | undefined;
+  /** Where the run is, as the last progress message said (for the paused and stopped lines). */
+  let where = 'the start';
 
   const say = (text: string | null): void => {
     probe.message = text;
@@ -228,6 +230,7 @@ export function initTrainTab(): void {
         break;
       case 'started':
         run = { name: m.run, epochs: m.epochs, stepsPerEpoch: m.stepsPerEpoch };
+        where = 'the start';
         finished = undefined; // the new run has started: the previous one is no longer offered
         probe.files = [];
         probe.runName = m.run;
@@ -250,7 +253,8 @@ export function initTrainTab(): void {
         if (m.terms['loss'] !== undefined) probe.losses.push(m.terms['loss']);
         const done = (m.epoch - 1 + m.step / m.stepsPerEpoch) / (run?.epochs ?? 1);
         progressBar.value = done;
-        status.textContent = `epoch ${m.epoch}/${run?.epochs ?? '?'}, step ${m.step}/${m.stepsPerEpoch} · ${Math.round(m.samplesPerSec).toLocaleString('en')} samples/s · loss ${m.terms['loss']?.toFixed(3) ?? '–'}`;
+        where = `epoch ${m.epoch}/${run?.epochs ?? '?'}, step ${m.step}/${m.stepsPerEpoch}`;
+        status.textContent = `${where} · ${Math.round(m.samplesPerSec).toLocaleString('en')} samples/s · loss ${m.terms['loss']?.toFixed(3) ?? '–'}`;
         chart.add(m.epoch - 1 + m.step / m.stepsPerEpoch, m.terms);
         break;
       }
@@ -264,7 +268,7 @@ export function initTrainTab(): void {
         break;
       case 'paused':
         setState('paused');
-        status.textContent = `paused (${status.textContent?.replace(/^paused \((.*)\)$/, '$1')})`;
+        status.textContent = `paused at ${where}`;
         break;
       case 'resumed':
         setState('running');
@@ -281,7 +285,7 @@ export function initTrainTab(): void {
           const last = probe.epochs.at(-1);
           status.textContent = `finished ${m.epochs} epoch${m.epochs === 1 ? '' : 's'}${last ? ` · last epoch ${Math.round(last.samplesPerSec).toLocaleString('en')} samples/s · test loss ${last.test['loss']?.toFixed(3) ?? '–'}` : ''}`;
         }
-        else status.textContent = Object.keys(m.files).length ? `stopped after ${status.textContent}; the run can be downloaded (train --resume continues it)` : 'stopped before the first step';
+        else status.textContent = Object.keys(m.files).length ? `stopped at ${where}; Download gives the run (latentkit train --resume continues it)` : 'stopped before the first step';
         setState(m.stopped ? 'stopped' : 'finished');
         break;
       case 'error':
