@@ -3,7 +3,7 @@
 // the figure per round is the step's CPU time (process user + system, all threads) and wall
 // time per step after 5 warm-up steps. Ratios are medians of per-round ratios (B ÷ A), so slow
 // drift in the machine's load hits both alike. CPU time on a shared machine varies far less
-// than wall time; quote both with the load average. LK_SPIN=1 in an engine's env (--b-env) sets RuntimeOptions.spin.
+// than wall time; quote both with the load average. LK_SPIN=1 in an engine's env (--b-env) sets RuntimeOptions.spin, LK_STEPS=K the steps chained per call.
 // Usage: node bench/ab.mjs --a DIR --b DIR [--a-env K=V,K=V] [--b-env K=V] [--model vae|conv-vae] [--threads 1] [--limit 3840] [--rounds 7]
 //   (DIR: a latentkit checkout with dist/ built; --child is internal)
 import { execFileSync } from 'node:child_process';
@@ -34,7 +34,7 @@ async function child(dir) {
   } else model = new Vae(vaeConfigSchema.parse({ inputShape }));
   const t = loadFashionMnist().train;
   const slice = (n) => ({ ...t, n, x: t.x.subarray(0, n * 784), labels: t.labels?.subarray(0, n), sampleShape: inputShape });
-  const trainer = await Trainer.create(model, { batchSize: 128, seed: 1, ...(nodeBackend && { backend: nodeBackend }), ...(process.env.LK_SPIN === '1' && { spin: true }), threads: Number(values.threads), optimizer: { kind: 'adam', lr: 1e-3 } });
+  const trainer = await Trainer.create(model, { batchSize: 128, seed: 1, ...(nodeBackend && { backend: nodeBackend }), ...(process.env.LK_SPIN === '1' && { spin: true }), ...(process.env.LK_STEPS && { stepsPerRun: Number(process.env.LK_STEPS) }), threads: Number(values.threads), optimizer: { kind: 'adam', lr: 1e-3 } });
   await trainer.trainEpoch(slice(128 * 8), 1);
   const c0 = process.cpuUsage();
   const r = await trainer.trainEpoch(slice(Number(values.limit)), 1);

@@ -5,8 +5,8 @@
  * constant initializers (it reorders them once, offline); a training graph feeds its weights as
  * inputs, so its Convs stay on the im2col + GEMM path. Here the weight is reordered inside the
  * graph instead (a Reshape and a Transpose of a small tensor, every run), which lets trained
- * Convs use the blocked kernels: the conv VAE's stride-2 convs and input gradients ran 11–28%
- * faster in CPU time, reorders included (bench/nchwc-conv.mjs).
+ * Convs use the blocked kernels: the conv VAE's stride-2 convs and input gradients took 11–29%
+ * less CPU time, reorders included (bench/nchwc-conv.mjs).
  *
  * Layouts, with block size B (MLAS: 8 with AVX2, 16 with AVX-512; C and O multiples of B):
  *   activations  NCHW → NCHWc: [N, C/B, H, W, B] (ReorderInput / ReorderOutput)
