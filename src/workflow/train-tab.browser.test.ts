@@ -11,18 +11,22 @@
  * with the page on it; and the page logs no console error.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+import sirv from 'sirv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledMnist } from '../data/mnist.js';
 import { encodeNpy } from '../data/npy.js';
 import { findOrInstallChromium, launchChromium } from '../test-support/chromium.js';
 import { BIN, ensureDistBuilt, expectOk, latentkit } from '../test-support/cli-harness.js';
 import { ensurePageBuilt } from '../test-support/web-build.js';
+import { PAGE_DIR } from './explore-page.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'latentkit-train-tab-'));
 
@@ -252,6 +256,34 @@ describe('Train tab (headless Chromium)', () => {
     expect(Math.abs(cli.test['loss']! - pageTest) / pageTest).toBeLessThan(1e-4);
     await page.close();
   }, 240_000);
+
+  it('a page without cross-origin isolation trains on one wasm thread and says so', async () => {
+    if (skip()) return;
+    // A plain static server (no COOP/COEP headers), as a static host would serve the page.
+    const plain = sirv(PAGE_DIR, { dev: false });
+    const server = createServer((req, res) => plain(req, res, () => void res.writeHead(404).end()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const page = await browser!.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => consoleErrors.push(`page: ${e.message}`));
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?run=none#train`);
+      await page.waitForFunction(() => (window as any).__explorer?.ready, null, { timeout: 30_000 });
+      expect(await page.textContent('#train-runtime')).toContain('not cross-origin isolated, so training runs on 1 wasm thread');
+      await page.selectOption('#train-family', 'ae');
+      await fill(page, { 'train-latent': 2, 'train-hidden': '16', 'train-epochs': 1, 'train-limit': 256 });
+      await page.click('#train-start');
+      await waitState(page, ['finished', 'error']);
+      expect(await train(page, 'message')).toBeNull();
+      expect(await train(page, 'runtime')).toEqual({ threads: 1, crossOriginIsolated: false, note: expect.stringContaining('not cross-origin isolated') });
+      expect(await page.textContent('#train-runtime')).toMatch(/wasm on 1 thread\. Note: the page is not cross-origin isolated/);
+      await page.close();
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 
   it('logged no console error on any page', () => {
     if (skip()) return;
