@@ -56,7 +56,7 @@ function untilInterrupted(): Promise<void> {
 
 export function exploreCommand(): Command {
   return new Command('explore')
-    .description('explore a run in the browser: its map, live decoding with sliders, interpolation, sampling, drawing (served on 127.0.0.1, or written as a static folder)')
+    .description('explore a run in the browser: its map, live decoding with sliders, interpolation, sampling, drawing (served on 127.0.0.1, or written as a static folder); the page\'s Train tab trains a model in the browser (without a run, the page opens on it)')
     .argument('[run]', 'run directory (none: the page alone, on its Train tab, which trains a model in the browser)')
     .option('--port <n>', `port to listen on (default ${DEFAULT_PORT}; 0: any free port)`, portNumber)
     .option('--host <address>', `address to listen on (default ${DEFAULT_HOST}; 0.0.0.0 exposes the run to the network)`)
