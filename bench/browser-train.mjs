@@ -9,8 +9,10 @@
 // trains once untimed (compilation, JIT), then the rounds run the engines in a rotating order;
 // a figure is samples/s over the timed epochs only (no compilation, no data transfer), and the
 // reported value is the median over rounds; the ratios are medians of per-round ratios.
-// Data: the first --rows bundled digits. Prints a table (stderr) and one JSON line (stdout).
-// Usage: npx tsc -p tsconfig.json && node bench/browser-train.mjs [--rounds 3] [--rows 2560] [--threads N] [--epochs 1]
+// Data: the first --rows bundled digits (default 5,120: an epoch of latentkit-web lasts ~2 s, long
+// enough that a burst of load on a shared machine does not decide a round). Prints a table
+// (stderr) and one JSON line (stdout).
+// Usage: npx tsc -p tsconfig.json && node bench/browser-train.mjs [--rounds 3] [--rows 5120] [--threads N] [--epochs 1]
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -26,7 +28,7 @@ import { Trainer } from '../dist/train/trainer.js';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
-    rows: { type: 'string', default: '2560' },
+    rows: { type: 'string', default: '5120' },
     threads: { type: 'string' },
     epochs: { type: 'string', default: '1' },
   },
