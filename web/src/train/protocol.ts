@@ -24,6 +24,8 @@ export interface TabSettings {
 export type DataChoice = { readonly kind: 'digits'; readonly limit: number } | { readonly kind: 'dropped'; readonly dataset: Dataset };
 
 export type ToWorker =
+  /** Start onnxruntime-web (seconds: its wasm compiles and its threads start) while the user is still choosing. */
+  | { readonly type: 'warm'; readonly pageUrl: string; readonly threads: number }
   | { readonly type: 'start'; readonly settings: TabSettings; readonly data: DataChoice; readonly pageUrl: string; readonly threads: number }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }

@@ -295,6 +295,19 @@ export function initTrainTab(): void {
     }
   };
 
+  /** The worker, started on first use (the tab shown, or Train pressed). */
+  const ensureWorker = (): void => {
+    if (worker) return;
+    worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+    worker.onerror = (e) => {
+      say(`The training worker failed: ${e.message}`);
+      setState('error');
+    };
+    send({ type: 'warm', pageUrl: document.baseURI, threads: wantedThreads() });
+  };
+  warmUp = ensureWorker;
+
   const start = (): void => {
     say(null);
     let settings: TabSettings;
@@ -312,12 +325,7 @@ export function initTrainTab(): void {
       say((e as Error).message);
       return;
     }
-    worker ??= new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
-    worker.onerror = (e) => {
-      say(`The training worker failed: ${e.message}`);
-      setState('error');
-    };
+    ensureWorker();
     probe.progressCount = 0;
     probe.losses = [];
     probe.epochs = [];
@@ -325,8 +333,7 @@ export function initTrainTab(): void {
     progressBar.value = 0;
     status.textContent = 'loading the data and compiling the model…';
     setState('starting');
-    const threads = Math.max(1, Number(new URLSearchParams(location.search).get('threads') ?? navigator.hardwareConcurrency) || 1);
-    send({ type: 'start', settings, data, pageUrl: document.baseURI, threads });
+    send({ type: 'start', settings, data, pageUrl: document.baseURI, threads: wantedThreads() });
   };
 
   buttons.start.addEventListener('click', start);
@@ -401,8 +408,17 @@ export function initTrainTab(): void {
   setState('idle');
 }
 
-/** Shows one of the page's views: the explorer's panels or the Train tab. */
+/** Wasm threads to ask for: `?threads=N`, else every core. */
+function wantedThreads(): number {
+  return Math.max(1, Number(new URLSearchParams(location.search).get('threads') ?? navigator.hardwareConcurrency) || 1);
+}
+
+/** Starts the training worker and its runtime (set by initTrainTab). */
+let warmUp: (() => void) | undefined;
+
+/** Shows one of the page's views: the explorer's panels or the Train tab (whose runtime then starts warming up). */
 export function showTab(which: 'explore' | 'train'): void {
+  if (which === 'train') warmUp?.();
   $('explore-view').hidden = which !== 'explore';
   $('train-view').hidden = which !== 'train';
   $('tab-explore').setAttribute('aria-selected', String(which === 'explore'));

@@ -29,7 +29,10 @@ import {
   type TrainerOptions,
   type TrainerProgress,
   type WebBackend,
+  Program,
 } from '../../../src/browser.js';
+import { Graph } from '../../../src/graph/graph.js';
+import { relu } from '../../../src/graph/ops.js';
 // Portable modules the browser entry does not (yet) export: the CLI's seeded split of one file, and the stage trainer a stacked AE's pretraining runs on.
 import { splitPermuted } from '../../../src/data/ops.js';
 import { stageTrainer } from '../../../src/workflow/stage-trainer.js';
@@ -87,9 +90,29 @@ class StopRequested extends Error {}
 let backend: Promise<WebBackend> | undefined;
 let controls: Controls | undefined;
 
+/**
+ * The web back end, made once per worker (ORT-web's wasm settings are fixed by its first session).
+ * Its first session pays for compiling the wasm runtime and starting its threads (about 6 s on a
+ * busy 2-core machine, whatever the model), so `warm` opens a one-node session early.
+ */
+function webBackend(pageUrl: string, threads: number): Promise<WebBackend> {
+  backend ??= createWebBackend({ wasmPaths: new URL('ort/', pageUrl).href, threads }).then(async (b) => {
+    const g = new Graph();
+    const warm = await Program.compile('warm-up', { y: relu(g.input('x', [1])) }, { backend: b });
+    await warm.release();
+    return b;
+  });
+  return backend;
+}
+
 scope.onmessage = (e) => {
   const m = e.data;
-  if (m.type === 'start') {
+  if (m.type === 'warm') {
+    webBackend(m.pageUrl, m.threads).then(
+      (b) => post({ type: 'runtime', threads: b.threads, crossOriginIsolated: b.crossOriginIsolated, note: b.threadsNote ?? null }),
+      () => {}, // reported by the run that needs it
+    );
+  } else if (m.type === 'start') {
     if (controls) return; // one run at a time; the page disables Train while one runs
     const c = new Controls();
     controls = c;
@@ -141,7 +164,7 @@ async function train(settings: TabSettings, data: DataChoice, pageUrl: string, t
   let record: RunRecord | undefined;
   const metrics: EpochLine[] = [];
   try {
-    const runtime = await (backend ??= createWebBackend({ wasmPaths: new URL('ort/', pageUrl).href, threads }));
+    const runtime = await webBackend(pageUrl, threads);
     post({ type: 'runtime', threads: runtime.threads, crossOriginIsolated: runtime.crossOriginIsolated, note: runtime.threadsNote ?? null });
     const { split, spec } = await loadSplit(data, pageUrl, settings.seed);
     const { model, config } = modelFor(settings, split.train);
