@@ -70,7 +70,7 @@ export async function exploreServeTrainTab(opts: { readonly port?: number; reado
   const page = pageDir();
   const server = await listenExplorer({ pageDir: page, host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
   server.serve(null);
-  return { url: `${server.url}#train`, server };
+  return { url: `${server.url}?run=none#train`, server };
 }
 
 export interface StaticOptions extends ExploreOptions {
