@@ -7,7 +7,8 @@
  * the same on onnxruntime-node:
  * - the 10 losses agree within 1e-4 relative (the arithmetic is the same; only the kernels differ);
  * - the page's checkpoint, put in a run directory with the CLI run's config.json, is read by
- *   `latentkit eval`, whose test loss matches that of Node's checkpoint within 1e-4 relative;
+ *   `latentkit eval`, whose test loss matches that of Node's checkpoint within 1e-4 relative, and
+ *   by `latentkit train --resume` (one more epoch: the same within 1e-4) and `latentkit export`;
  * - a checkpoint written by `latentkit train` loads in the page, whose evaluation of it matches
  *   Node's within 1e-4 relative;
  * - the page logs no errors and reaches nothing but its own server.
@@ -98,7 +99,7 @@ describe('the web back end in Chromium', () => {
     console.log(`web back end: ${info.name}, ${info.threads} threads`);
   });
 
-  it('trains the reference VAE for 10 steps with the losses of onnxruntime-node (1e-4), and its checkpoint is read by `latentkit eval`', async ({ skip }) => {
+  it('trains the reference VAE for 10 steps with the losses of onnxruntime-node (1e-4), and its checkpoint is read by `latentkit eval`, `train --resume` and `export`', async ({ skip }) => {
     if (!page) return skip('chromium not available');
     const request: TrainRequest = { model: modelConfig, data: 'train', dim: 784, seed: 1, batchSize: BATCH, lr: 1e-3, epochs: 1 };
     const web = await engine('train', request);
@@ -131,7 +132,21 @@ describe('the web back end in Chromium', () => {
     const [webLoss, nodeLoss] = await Promise.all([evalOf('from-page', webBytes), evalOf('from-node', nodeBytes)]);
     console.log(`latentkit eval: test loss ${webLoss.toFixed(5)} (page checkpoint) vs ${nodeLoss.toFixed(5)} (node checkpoint)`);
     expect(relative(webLoss, nodeLoss)).toBeLessThan(TOL);
-  }, 120_000);
+
+    // `latentkit train --resume` continues from it (one more epoch in Node), as from Node's own; `export` writes its models.
+    const resume = async (name: string): Promise<number> => {
+      expectOk(await latentkit(['train', '--resume', join(tmp, name), '--epochs', '2', '--threads', '1', '--no-report', '--quiet'], tmp));
+      const last = readFileSync(join(tmp, name, 'metrics.jsonl'), 'utf8').trim().split('\n').at(-1)!;
+      const m = JSON.parse(last) as { epoch: number; test: { loss: number } };
+      expect(m.epoch).toBe(2);
+      return m.test.loss;
+    };
+    const [webResumed, nodeResumed] = await Promise.all([resume('from-page'), resume('from-node')]);
+    console.log(`latentkit train --resume, epoch 2 test loss: ${webResumed.toFixed(5)} (from the page's checkpoint) vs ${nodeResumed.toFixed(5)} (from Node's)`);
+    expect(relative(webResumed, nodeResumed)).toBeLessThan(TOL);
+    expectOk(await latentkit(['export', join(tmp, 'from-page')], tmp));
+    expect(readFileSync(join(tmp, 'from-page', 'export', 'model.json'), 'utf8')).toContain('"encoder"');
+  }, 180_000);
 
   it('a checkpoint written by `latentkit train` loads in the page and evaluates as in Node (1e-4)', async ({ skip }) => {
     if (!page) return skip('chromium not available');
