@@ -4,7 +4,7 @@ import { expectOneLineError } from '../test-support/expect-error.js';
 import { DataError } from './errors.js';
 import { parseIdx } from './idx.js';
 import { checkFitsInMemory } from './io.js';
-import { availableMemoryBytes, formatBytes } from './machine-memory.js';
+import { availableMemoryBytes } from './machine-memory.js';
 
 /** The machine reports 1 MB of free memory (and no cgroup limit) to the loaders under test. */
 vi.mock('node:os', async (importOriginal) => ({ ...(await importOriginal<typeof import('node:os')>()), freemem: () => 1e6 }));
