@@ -48,8 +48,8 @@ export interface WebBackend extends RuntimeBackend {
 /**
  * onnxruntime-web's own default pool size, min(4, ⌈cores / 2⌉): the page's main thread (or
  * worker) and the browser need cores too. On 2 cores that is 1 thread, and there the reference
- * VAE trained 2.1× faster on 1 wasm thread than on 2 (2,600 vs 1,240 samples/s in headless
- * Chromium at load 7.5; bench/browser-train.mjs).
+ * VAE trained 2× faster on 1 wasm thread than on 2 in headless Chromium, loaded or quiet
+ * (2,600 vs 1,240 samples/s at load 7.5; 5,940 vs 2,882 at load 2; bench/browser-train.mjs).
  */
 export function defaultWebThreads(cores: number): number {
   return Math.min(4, Math.ceil(Math.max(1, cores) / 2));
