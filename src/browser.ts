@@ -20,6 +20,7 @@ export { PingPongBuffers, type BufferSpec } from './runtime/buffers.js';
 
 export { MODEL_FAMILIES, getFamily, UnknownModelError, type FamilyConfig, type FlagSpec, type ModelFamily } from './models/registry.js';
 export type { AutoencoderModel, TrainableModel } from './models/types.js';
+export { modelForData, type ModelSettings } from './models/for-data.js';
 export {
   Trainer,
   DivergedError,
@@ -45,9 +46,19 @@ export type { Dataset, Split } from './data/dataset.js';
 export { sampleSize } from './data/dataset.js';
 export { DataError } from './data/errors.js';
 export { UsageError } from './errors.js';
-export { bytesToUnit, splitTail, subset, takeRows, validateFinite } from './data/ops.js';
+export { bytesToUnit, splitPermuted, splitTail, subset, takeRows, validateFinite } from './data/ops.js';
 export { applyStandardize, binarizeStatic, fitStandardize, type StandardizeStats } from './data/transforms.js';
 
-export { Codec, TensorStore, type ParamSource } from './latent/codec.js';
+export { buildCodecGraphs, Codec, TensorStore, type ParamSource } from './latent/codec.js';
+export { unitVariances } from './latent/active-units.js';
+export { topEigen } from './latent/top-eigen.js';
 export { Pca } from './latent/pca.js';
 export { project2d, type Projection, type ProjectionMethod } from './latent/projection.js';
+
+export { Graph } from './graph/graph.js';
+export * as ops from './graph/ops.js';
+export { emitModel } from './onnx/emit.js';
+
+// Portable jobs that live beside the Node ones in workflow/: the stacked AE's stage trainer and the mixture prior fitted to a model's codes.
+export { stageTrainer } from './workflow/stage-trainer.js';
+export { fitCodeMixture } from './workflow/prior-codes.js';

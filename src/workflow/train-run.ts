@@ -7,10 +7,11 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { sampleSize, type Dataset, type Split } from '../data/dataset.js';
+import type { Split } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import { countActiveUnits } from '../latent/active-units.js';
 import { Codec } from '../latent/codec.js';
+import { checkLabels, modelForData } from '../models/for-data.js';
 import { type FamilyConfig, getFamily } from '../models/registry.js';
 import type { ProcedureContext } from '../models/types.js';
 import { stageTrainer } from './stage-trainer.js';
@@ -88,42 +89,6 @@ export const DEFAULT_TRAIN: TrainSettings = {
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
-/**
- * The model as configured for this data: `inputShape` always comes from the samples, and
- * `numClasses` from the labels for families that read labels. A fresh run's raw config is
- * validated here, once; a resumed run's was validated when its config.json was read.
- */
-function modelFor(raw: RunConfig['model'], data: Dataset, validated?: FamilyConfig): { model: AutoencoderModel; config: FamilyConfig } {
-  const family = getFamily(raw.family);
-  const inputShape = raw['inputShape'] as number[] | undefined;
-  if (inputShape && inputShape.reduce((a, b) => a * b, 1) !== sampleSize(data)) {
-    throw new UsageError(`the run's model expects inputs of shape [${inputShape}], but ${data.name} has samples of shape [${data.sampleShape}]`);
-  }
-  // Conv families read [C, H, W] images (a flat square sample as one gray channel); the others flat rows.
-  const dataShape = family.imageInput ? imageShape(data.sampleShape) : [sampleSize(data)];
-  const withData: Record<string, unknown> = { ...raw, inputShape: inputShape ?? dataShape };
-  if (family.needsLabels(raw)) {
-    if (!data.labels || !data.numClasses) throw new UsageError(`--model ${raw.family}${raw['conditional'] ? ' --conditional' : ''}${raw['labels'] ? ` --labels ${String(raw['labels'])}` : ''} needs labels, but ${data.name} has none (for CSV, add a "label" column)`);
-    withData['numClasses'] ??= data.numClasses;
-    checkLabels(data, withData['numClasses'] as number);
-  }
-  const config = validated ?? family.parse(withData);
-  return { model: family.create(config), config };
-}
-
-/** [C, H, W] of image samples ([H·W] squares and [H, W] as one channel), else the samples' own shape. */
-function imageShape(sampleShape: readonly number[]): number[] {
-  const layout = imageLayout(sampleShape);
-  return layout ? [layout.channels, layout.height, layout.width] : [...sampleShape];
-}
-
-/** Every label of a labelled model's data must be a class id in [0, numClasses). */
-function checkLabels(data: Dataset, numClasses: number): void {
-  if (numClasses === 0 || !data.labels) return;
-  const bad = data.labels.findIndex((l) => l < 0 || l >= numClasses);
-  if (bad >= 0) throw new UsageError(`${data.name}: label ${data.labels[bad]} of row ${bad} is out of range [0, ${numClasses})`);
 }
 
 /**
@@ -232,7 +197,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   const trainRows = runData.stream ?? runData.train;
   const split: Split = runData;
   config = { ...config, data: runData.settings };
-  const { model, config: modelConfig } = modelFor(config.model, split.train, validatedModel);
+  const { model, config: modelConfig } = modelForData(config.model, split.train, validatedModel);
   checkLabels(split.test, 'numClasses' in modelConfig && typeof modelConfig.numClasses === 'number' ? modelConfig.numClasses : model.numClasses);
   config = { ...config, model: modelConfig };
   const t = config.train;

@@ -11,11 +11,8 @@
  * training codes (workflow/prior-codes.ts `fitCodeMixture`).
  */
 import type { Dataset } from '../../../src/data/dataset.js';
-import { unitVariances } from '../../../src/latent/active-units.js';
 import type { Codec } from '../../../src/latent/codec.js';
-import { getFamily } from '../../../src/models/registry.js';
-import { Rng } from '../../../src/nn/rng.js';
-import { fitCodeMixture } from '../../../src/workflow/prior-codes.js';
+import { fitCodeMixture, getFamily, Rng, unitVariances } from '../../../src/browser.js';
 import { EXPLORE_FORMAT, type ExploreImage, type ExploreManifest, type ExplorePrior } from '../../../src/workflow/explore-manifest.js';
 import { version } from '../../../package.json';
 import { mapOf } from './latent-map.js';

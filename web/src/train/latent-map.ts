@@ -4,7 +4,7 @@
  * xy_i = W (z_i − μ), with W the top two eigenvectors of the codes' covariance
  * C = (1/n) Σ (z_i − μ)(z_i − μ)ᵀ (top-eigen.ts), the map `latentkit explore` draws by default.
  */
-import { topEigen } from '../../../src/latent/top-eigen.js';
+import { topEigen } from '../../../src/browser.js';
 
 export interface LatentMap {
   readonly xy: Float32Array;

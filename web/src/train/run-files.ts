@@ -11,10 +11,8 @@
  * and the encoder/decoder with the trained weights baked in, as `latentkit export` builds them
  * (workflow/export-run.ts), for the explorer's other tabs.
  */
-import { type AutoencoderModel, CHECKPOINT_FILE, encodeCheckpoint, STATE_FILE, stateMirrorText, type TermValues, type TrainerProgress } from '../../../src/browser.js';
+import { type AutoencoderModel, buildCodecGraphs, CHECKPOINT_FILE, emitModel, encodeCheckpoint, STATE_FILE, stateMirrorText, type TermValues, type TrainerProgress } from '../../../src/browser.js';
 // What `latentkit export` builds (workflow/export-run.ts): the codec graphs, emitted with the weights baked in.
-import { buildCodecGraphs } from '../../../src/latent/codec.js';
-import { emitModel } from '../../../src/onnx/emit.js';
 import { version } from '../../../package.json';
 import type { ExportedModel } from './protocol.js';
 

@@ -29,13 +29,14 @@ import {
   type TrainerOptions,
   type TrainerProgress,
   type WebBackend,
+  Graph,
+  modelForData,
+  ops,
   Program,
+  splitPermuted,
+  stageTrainer,
 } from '../../../src/browser.js';
-import { Graph } from '../../../src/graph/graph.js';
-import { relu } from '../../../src/graph/ops.js';
-// Portable modules the browser entry does not (yet) export: the CLI's seeded split of one file, and the stage trainer a stacked AE's pretraining runs on.
-import { splitPermuted } from '../../../src/data/ops.js';
-import { stageTrainer } from '../../../src/workflow/stage-trainer.js';
+import { ZodError } from 'zod';
 import { fetchDigits } from './digits.js';
 import { mapOf } from './latent-map.js';
 import type { DataChoice, FromWorker, Rows, TabSettings, ToWorker } from './protocol.js';
@@ -98,7 +99,7 @@ let controls: Controls | undefined;
 function webBackend(pageUrl: string, threads: number): Promise<WebBackend> {
   backend ??= createWebBackend({ wasmPaths: new URL('ort/', pageUrl).href, threads }).then(async (b) => {
     const g = new Graph();
-    const warm = await Program.compile('warm-up', { y: relu(g.input('x', [1])) }, { backend: b });
+    const warm = await Program.compile('warm-up', { y: ops.relu(g.input('x', [1])) }, { backend: b });
     await warm.release();
     return b;
   });
@@ -135,20 +136,16 @@ async function loadSplit(data: DataChoice, pageUrl: string, seed: number): Promi
   return { split: splitPermuted(ds, TEST_FRACTION, new Rng(`${seed}:split`).permutation(ds.n)), spec: { spec: ds.name, splitSeed: seed, testFraction: TEST_FRACTION } };
 }
 
-/** The model as `latentkit train` configures it for this data (workflow/train-run.ts `modelFor`, dense families). */
+/** The model as `latentkit train` configures it for this data (models/for-data.ts); a setting its schema refuses is one line. */
 function modelFor(settings: TabSettings, train: Dataset): { model: AutoencoderModel; config: Record<string, unknown> & { family: string } } {
-  const family = getFamily(settings.family);
-  const raw: Record<string, unknown> = { family: settings.family, latent: settings.latent, hidden: [...settings.hidden], inputShape: [train.x.length / train.n] };
-  if (family.needsLabels(raw)) {
-    if (!train.labels || !train.numClasses) throw new Error(`${settings.family} needs labels, but ${train.name} has none (for CSV, add a "label" column)`);
-    raw['numClasses'] = train.numClasses;
-  }
-  const parsed = family.schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+  try {
+    const { model, config } = modelForData({ family: settings.family, latent: settings.latent, hidden: [...settings.hidden] }, train);
+    return { model, config: config as unknown as Record<string, unknown> & { family: string } };
+  } catch (e) {
+    if (!(e instanceof ZodError)) throw e;
+    const issue = e.issues[0]!;
     throw new Error(`${settings.family}: ${issue.path.join('.')}: ${issue.message}`);
   }
-  return { model: family.create(parsed.data), config: parsed.data as unknown as Record<string, unknown> & { family: string } };
 }
 
 function rowsOf(ds: Dataset, n: number): Rows {
