@@ -30,7 +30,7 @@ async function child(dir) {
   if (conv) {
     const { ConvVae } = await mod('models/conv-vae/model.js');
     const { convVaeConfigSchema } = await mod('models/conv-vae/config.js');
-    model = new ConvVae(convVaeConfigSchema.parse({ inputShape }));
+    model = new ConvVae(convVaeConfigSchema.parse({ inputShape, dense: [16] }));
   } else model = new Vae(vaeConfigSchema.parse({ inputShape }));
   const t = loadFashionMnist().train;
   const slice = (n) => ({ ...t, n, x: t.x.subarray(0, n * 784), labels: t.labels?.subarray(0, n), sampleShape: inputShape });

@@ -1,5 +1,5 @@
-// Side-by-side training speed of latentkit's default conv VAE (`--model conv-vae` on 28×28×1: the
-// Keras VAE example's layers, conv 32, 64 k3 s2 → dense 16 → latent 20, mirrored decoder with
+// Side-by-side training speed of latentkit's conv VAE with the Keras VAE example's layers (`--model conv-vae --dense 16`
+// on 28×28×1: conv 32, 64 k3 s2 → dense 16 → latent 20, mirrored decoder with
 // transposed convs; Bernoulli decoder, Adam 1e-3, batch 128) against the same network in PyTorch
 // (bench/peers/pytorch_conv_vae.py) on Fashion-MNIST (or random data):
 //   latentkit    — the library path (ConvVae → autodiff → optimizer → Trainer), this file with --engine latentkit
@@ -48,7 +48,7 @@ async function latentkitEngine() {
     const n = limit || 10240;
     train = { name: 'random', n, sampleShape: [1, 28, 28], x: new Rng('bench-data').fillUniform(new Float32Array(n * 784)) };
   }
-  const model = new ConvVae(convVaeConfigSchema.parse({ inputShape: [1, 28, 28], latent: Number(values.latent) }));
+  const model = new ConvVae(convVaeConfigSchema.parse({ inputShape: [1, 28, 28], dense: [16], latent: Number(values.latent) }));
   const trainer = await Trainer.create(model, { batchSize, seed: 1, backend: nodeBackend, threads: Number(values.threads), optimizer: { kind: 'adam', lr: 1e-3 } });
   // Warm-up as the PyTorch peer's (first calls excluded), over every program the timed epoch runs:
   // one call of the chained program (its first run allocates ORT's arena for a graph 8× the step's)

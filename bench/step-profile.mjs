@@ -35,7 +35,7 @@ let model;
 if (conv) {
   const { ConvVae } = await import(pathToFileURL(join(dist, 'models/conv-vae/model.js')).href);
   const { convVaeConfigSchema } = await import(pathToFileURL(join(dist, 'models/conv-vae/config.js')).href);
-  model = new ConvVae(convVaeConfigSchema.parse({ inputShape }));
+  model = new ConvVae(convVaeConfigSchema.parse({ inputShape, dense: [16] }));
 } else model = new Vae(vaeConfigSchema.parse({ inputShape }));
 const trainer = await Trainer.create(model, { batchSize: 128, seed: 0, ...(nodeBackend && { backend: nodeBackend }), threads: Number(values.threads), optimizer: { kind: values.optimizer, lr: 1e-3 } });
 const r = await trainer.trainEpoch(train, 1);

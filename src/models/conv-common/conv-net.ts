@@ -11,8 +11,8 @@
  * conv of the same kernel, stride and pads, or a resize by s and a stride-1 conv); Conv_out is a
  * stride-1 'same' conv to the image's C channels with no activation: ℓ is the raw output (logits
  * or mean) the family links to data space. For 28×28×1 and the defaults (conv 32,64, kernel 3,
- * stride 2, dense 16) this is the Keras VAE example: 28² → 14²×32 → 7²×64 → 16 → code →
- * 16 → 7²×64 → 14²×64 → 28²×32 → 28²×1.
+ * stride 2, no dense layer) this is 28² → 14²×32 → 7²×64 → code → 7²×64 → 14²×64 → 28²×32 →
+ * 28²×1: the Keras VAE example's decoder, and its encoder without the Dense 16 (`dense: [16]`).
  *
  * P are label planes (conditional models): the one-hot y [B, K] (times s) broadcast to
  * [B, K, H, W] and joined to the image channels, so the first conv reads the class at every

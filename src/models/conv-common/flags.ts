@@ -24,7 +24,7 @@ export const CONV_FLAGS: readonly FlagSpec[] = [
   { flag: '--conv <channels>', key: 'conv', help: 'conv layers: output channels of each encoder conv, comma-separated (decoder mirrors them); default 32,64', type: 'intList' },
   { flag: '--kernel <k>', key: 'kernel', help: 'conv layers: square kernel size (default 3)', type: 'int' },
   { flag: '--stride <s>', key: 'stride', help: 'conv layers: stride of each encoder conv (default 2)', type: 'int' },
-  { flag: '--dense <sizes>', key: 'dense', help: 'conv families: dense layer sizes between the conv features and the code (decoder mirrors them); none = no dense layer; default 16', type: 'intList' },
+  { flag: '--dense <sizes>', key: 'dense', help: 'conv families: dense layer sizes between the conv features and the code (decoder mirrors them); none = no dense layer (the default); 16 with --latent 2 is the Keras VAE example encoder', type: 'intList' },
   { flag: '--upsample <mode>', key: 'upsample', help: `conv decoder upsampling: ${UPSAMPLINGS.join(', ')} (resize + conv); default transpose`, type: 'enum', choices: UPSAMPLINGS },
   ACTIVATION_FLAG,
   INIT_FLAG,

@@ -1,6 +1,6 @@
 /**
  * Configuration of the convolutional VAE: the conv encoder/decoder of ../conv-common (the
- * Keras VAE example's layers: conv 32, 64 with stride 2, dense 16, mirrored decoder) and the
+ * Keras VAE example's conv layers: conv 32, 64 with stride 2, mirrored decoder) and the
  * VAE's likelihood options. The latent size keeps latentkit's VAE default (20; the Keras
  * example uses 2, `--latent 2`).
  */

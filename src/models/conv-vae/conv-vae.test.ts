@@ -20,22 +20,18 @@ const paramShapes = (model: ConvVae): Record<string, readonly number[]> =>
   Object.fromEntries([...buildEvalGraph(model).params.values()].map((p) => [p.name, p.shape]));
 
 describe('conv-vae layers', () => {
-  it('the defaults on 28×28×1 are the Keras VAE example: conv 32, 64 (3×3, stride 2) → dense 16 → code, mirrored by dense 16 → 7·7·64 → deconv 64, 32 → conv to 1 channel', () => {
+  it("the defaults on 28×28×1 are the Keras VAE example's conv layers: conv 32, 64 (3×3, stride 2) → code, decoded as Keras does: z → 7·7·64 → deconv 64, 32 → conv to 1 channel", () => {
     expect(paramShapes(new ConvVae(convVaeConfigSchema.parse({})))).toEqual({
       'enc.conv.0.W': [32, 1, 3, 3],
       'enc.conv.0.b': [32],
       'enc.conv.1.W': [64, 32, 3, 3],
       'enc.conv.1.b': [64],
-      'enc.dense.0.W': [7 * 7 * 64, 16],
-      'enc.dense.0.b': [16],
-      'enc.mu.W': [16, 20],
+      'enc.mu.W': [7 * 7 * 64, 20],
       'enc.mu.b': [20],
-      'enc.logvar.W': [16, 20],
+      'enc.logvar.W': [7 * 7 * 64, 20],
       'enc.logvar.b': [20],
-      'dec.dense.0.W': [20, 16],
-      'dec.dense.0.b': [16],
-      'dec.dense.1.W': [16, 7 * 7 * 64],
-      'dec.dense.1.b': [7 * 7 * 64],
+      'dec.dense.0.W': [20, 7 * 7 * 64],
+      'dec.dense.0.b': [7 * 7 * 64],
       'dec.conv.0.W': [64, 64, 3, 3],
       'dec.conv.0.b': [64],
       'dec.conv.1.W': [64, 32, 3, 3],
@@ -45,10 +41,15 @@ describe('conv-vae layers', () => {
     });
   });
 
+  it('--dense 16 adds the Keras encoder\'s Dense 16 and its mirror: … → 7·7·64 → 16 → code → 16 → 7·7·64 → …', () => {
+    const shapes = paramShapes(new ConvVae(convVaeConfigSchema.parse({ dense: [16] })));
+    expect([shapes['enc.dense.0.W'], shapes['enc.mu.W'], shapes['dec.dense.0.W'], shapes['dec.dense.1.W']]).toEqual([[7 * 7 * 64, 16], [16, 20], [20, 16], [16, 7 * 7 * 64]]);
+  });
+
   it('conv-cvae reads the label as K one-hot planes in the first conv and joined to z in the decoder', () => {
     const shapes = paramShapes(new ConvCvae(convCvaeConfigSchema.parse({ numClasses: 10 })));
     expect(shapes['enc.conv.0.W']).toEqual([32, 1 + 10, 3, 3]);
-    expect(shapes['dec.dense.0.W']).toEqual([20 + 10, 16]);
+    expect(shapes['dec.dense.0.W']).toEqual([20 + 10, 7 * 7 * 64]);
   });
 
   it('RGB 3×20×24 images with --upsample bilinear decode to 3×20×24 (shapes from the data, not assumed square or gray)', async () => {

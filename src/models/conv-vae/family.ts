@@ -6,7 +6,7 @@ import { ConvVae } from './model.js';
 
 export const convVaeFamily = defineFamily({
   name: 'conv-vae',
-  summary: 'convolutional VAE (Keras VAE example layers by default: conv 32,64 stride 2, dense 16, mirrored decoder)',
+  summary: 'convolutional VAE (Keras VAE example conv layers by default: conv 32,64 stride 2, mirrored decoder)',
   schema: convVaeConfigSchema,
   flags: CONV_VAE_FLAGS,
   create: (c) => new ConvVae(c),
