@@ -8,6 +8,7 @@
 // Usage: node bench/im2col.mjs [--threads 1] [--rounds 7] [--calls 5] [--whole]
 //   (--whole: the whole weight gradient, im2col + batched MatMul + ReduceSum, instead of im2col alone)
 import { parseArgs } from 'node:util';
+import { compareVariants } from './op-variants.mjs';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '5' }, whole: { type: 'boolean', default: false } } });
 const dist = new URL('../dist/', import.meta.url);
@@ -60,30 +61,9 @@ async function build(layer, f) {
   return { p, feeds };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const calls = Number(values.calls);
+const opts = { rounds: Number(values.rounds), calls: Number(values.calls), tolerance: 1e-3, labelWidth: 46 };
 for (const layer of layers) {
   const built = {};
   for (const [name, f] of Object.entries(variants)) built[name] = await build(layer, f);
-  // Same result from every variant.
-  const ref = (await built.grouped.p.run(built.grouped.feeds)).out.data;
-  for (const [name, b] of Object.entries(built)) {
-    const o = (await b.p.run(built.grouped.feeds)).out.data;
-    let d = 0;
-    for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(o[i] - ref[i]));
-    if (d > 1e-3) throw new Error(`${name}: differs from grouped by ${d}`);
-  }
-  const res = Object.fromEntries(Object.keys(built).map((k) => [k, { cpu: [], wall: [] }]));
-  for (let r = 0; r < Number(values.rounds); r++) {
-    for (const [name, b] of Object.entries(built)) {
-      const c0 = cpuMs();
-      const t0 = performance.now();
-      for (let i = 0; i < calls; i++) await b.p.run(b.feeds);
-      res[name].wall.push((performance.now() - t0) / calls);
-      res[name].cpu.push((cpuMs() - c0) / calls);
-    }
-  }
-  for (const [name, r] of Object.entries(res)) process.stdout.write(`${layer.name.padEnd(46)} ${name.padEnd(10)} cpu ${median(r.cpu).toFixed(2).padStart(7)} ms  wall ${median(r.wall).toFixed(2).padStart(7)} ms\n`);
-  for (const b of Object.values(built)) await b.p.release();
+  await compareVariants(layer.name, built, opts);
 }

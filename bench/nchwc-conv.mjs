@@ -5,6 +5,7 @@
 // interleaved rounds; checks that both agree.
 // Usage: node bench/nchwc-conv.mjs [--threads 1] [--rounds 7] [--calls 5]
 import { parseArgs } from 'node:util';
+import { compareVariants } from './op-variants.mjs';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '5' } } });
 const dist = new URL('../dist/', import.meta.url);
@@ -37,26 +38,5 @@ async function build(layer, blocked) {
   return { p, feeds };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const calls = Number(values.calls);
-for (const layer of layers) {
-  const built = { Conv: await build(layer, false), NCHWc: await build(layer, true) };
-  const ref = (await built.Conv.p.run(built.Conv.feeds)).out.data;
-  const alt = (await built.NCHWc.p.run(built.Conv.feeds)).out.data;
-  let d = 0;
-  for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(alt[i] - ref[i]));
-  if (d > 1e-4) throw new Error(`NCHWc differs from Conv by ${d}`);
-  const res = Object.fromEntries(Object.keys(built).map((k) => [k, { cpu: [], wall: [] }]));
-  for (let r = 0; r < Number(values.rounds); r++) {
-    for (const [name, b] of Object.entries(built)) {
-      const c0 = cpuMs();
-      const t0 = performance.now();
-      for (let i = 0; i < calls; i++) await b.p.run(b.feeds);
-      res[name].wall.push((performance.now() - t0) / calls);
-      res[name].cpu.push((cpuMs() - c0) / calls);
-    }
-  }
-  for (const [name, r] of Object.entries(res)) process.stdout.write(`${layer.name.padEnd(34)} ${name.padEnd(14)} cpu ${median(r.cpu).toFixed(2).padStart(7)} ms  wall ${median(r.wall).toFixed(2).padStart(7)} ms  (max |Δ| ${d.toExponential(1)})\n`);
-  for (const b of Object.values(built)) await b.p.release();
-}
+const opts = { rounds: Number(values.rounds), calls: Number(values.calls), tolerance: 1e-4 };
+for (const layer of layers) await compareVariants(layer.name, { Conv: await build(layer, false), NCHWc: await build(layer, true) }, opts);
