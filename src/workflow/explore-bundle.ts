@@ -22,26 +22,16 @@ import { unitVariances } from '../latent/active-units.js';
 import { gatherRows } from '../latent/code-stats.js';
 import { Pca } from '../latent/pca.js';
 import { project2d, type ProjectionMethod } from '../latent/projection.js';
-import { getFamily } from '../models/registry.js';
 import { Rng } from '../nn/rng.js';
 import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import { exportRun } from './export-run.js';
-import { EXPLORE_FORMAT, type ExploreImage, type ExploreManifest, type ExplorePreprocess, type ExplorePrior } from './explore-manifest.js';
+import { EXPLORE_FORMAT, type ExploreImage, type ExploreManifest, type ExplorePreprocess } from './explore-manifest.js';
 import { openLatent, type LatentContext, type LatentOptions } from './latent-context.js';
 import { CONFIG_FILE, METRICS_FILE, readRunConfig } from './run-dir.js';
 import { readRunPreprocess } from './run-data.js';
+import { MIXTURE_MAX_CODES, pagePrior, thumbnailBytes } from './explore-pieces.js';
 import { fitCodeMixture } from './prior-codes.js';
 import { VERSION } from './train-run.js';
-
-/** Codes drawn from the model's prior graph for the page (kind `draws`). */
-export const PRIOR_DRAWS = 2048;
-
-/**
- * Training codes the page's mixture is fitted to, at most (a seeded subset). `sample` fits to
- * 10,000 (prior-codes.ts GMM_MAX_CODES): 4.1 s of the reference VAE's cold explorer start on
- * the loaded 2-core dev box, against 0.4 s for 2,000; here the mixture only draws samples.
- */
-export const MIXTURE_MAX_CODES = 2000;
 
 export type ExploreSplit = 'test' | 'train' | 'all';
 export const EXPLORE_SPLITS: readonly ExploreSplit[] = ['test', 'train', 'all'];
@@ -175,45 +165,8 @@ function pagePreprocess(ctx: LatentContext): ExplorePreprocess {
   };
 }
 
-/**
- * Each row of x (CHW floats in data space after the run's transforms) as display bytes, HWC:
- * standardised data is mapped back by x·σ + μ, then clamp(x, 0, 1)·255, rounded.
- */
-export function thumbnailBytes(x: Float32Array, rows: Int32Array, image: ExploreImage, pre: ExplorePreprocess): Uint8Array {
-  const { channels: c, height: h, width: w } = image;
-  const d = c * h * w;
-  const out = new Uint8Array(rows.length * d);
-  const mean = pre.standardize?.mean;
-  const std = pre.standardize?.std;
-  rows.forEach((r, i) => {
-    for (let ch = 0; ch < c; ch++) {
-      for (let p = 0; p < h * w; p++) {
-        const f = ch * h * w + p;
-        let v = x[r * d + f]!;
-        if (mean && std) v = v * std[f]! + mean[f]!;
-        out[i * d + p * c + ch] = Math.round(Math.min(1, Math.max(0, v)) * 255);
-      }
-    }
-  });
-  return out;
-}
-
 function bytesOf(a: Float32Array | Int32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-/** The prior the page samples: N(0, I) drawn in the page where that is the model's prior, else draws from its prior graph. */
-async function pagePrior(ctx: LatentContext, staging: string, seed: number): Promise<ExplorePrior> {
-  const model = ctx.run.config.model;
-  if (!getFamily(model.family).hasPrior) return { kind: 'none' };
-  const normal = model['prior'] === undefined || model['prior'] === 'normal';
-  if (normal && model['conditional'] !== true) return { kind: 'normal' };
-  const c = ctx.run.model.numClasses;
-  const labels = c > 0 ? Int32Array.from({ length: PRIOR_DRAWS }, (_, i) => i % c) : undefined;
-  const z = await ctx.codec.samplePrior(PRIOR_DRAWS, new Rng(`${seed}:explore-prior`), labels);
-  writeFileSync(join(staging, 'prior.f32'), bytesOf(z));
-  if (labels) writeFileSync(join(staging, 'prior-labels.i32'), bytesOf(labels));
-  return { kind: 'draws', file: 'prior.f32', count: PRIOR_DRAWS, labels: labels ? 'prior-labels.i32' : null };
 }
 
 async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource, staging: string): Promise<ExploreManifest> {
@@ -267,7 +220,8 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
     const labelNames = Array.from({ length: labelCount }, (_, l) => parts[0]!.classNames?.[l] ?? String(l));
 
     opts.onProgress?.(0, 1, 'prior');
-    const prior = await pagePrior(ctx, staging, source.seed);
+    const { prior, files: priorFiles } = await pagePrior(ctx.codec, ctx.run.config.model, source.seed);
+    for (const [name, data] of Object.entries(priorFiles)) writeFileSync(join(staging, name), data);
     const mixture = (await fitCodeMixture(ctx.codec, subsetRows(ctx.data.train, MIXTURE_MAX_CODES, source.seed), source.seed)).toJSON();
 
     await exportRun(opts.dir, staging);

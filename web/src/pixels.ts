@@ -1,7 +1,7 @@
 /**
  * Drawing model inputs/outputs as images. A row of the data is CHW floats (C = 1 or 3);
  * standardised data is mapped back by x·σ + μ, then shown as clamp(x, 0, 1)·255 (the same
- * mapping as the thumbnails, src/workflow/explore-bundle.ts thumbnailBytes).
+ * mapping as the thumbnails, src/workflow/explore-pieces.ts thumbnailBytes).
  */
 import type { ExploreImage, ExplorePreprocess } from '../../src/workflow/explore-manifest.js';
 
