@@ -17,9 +17,9 @@ import type { Dataset } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
 import type { Codec } from '../latent/codec.js';
 import { GaussianMixture } from '../latent/gmm.js';
+import type { ModelSettings } from '../models/for-data.js';
 import { getFamily } from '../models/registry.js';
 import { Rng } from '../nn/rng.js';
-import type { RunConfig } from './run-dir.js';
 
 export type PriorChoice = 'normal' | 'gmm';
 
@@ -35,7 +35,7 @@ export interface PriorPlan {
 }
 
 /** The prior to sample from: the requested one, else the model's own, or a mixture for families without one. */
-export function planPrior(model: RunConfig['model'], requested: PriorChoice | undefined, temperature: number): PriorPlan {
+export function planPrior(model: ModelSettings, requested: PriorChoice | undefined, temperature: number): PriorPlan {
   if (!(Number.isFinite(temperature) && temperature > 0)) throw new UsageError(`--temperature must be a positive number (got ${temperature})`);
   const hasPrior = getFamily(model.family).hasPrior;
   const prior = requested ?? (hasPrior ? 'normal' : 'gmm');
