@@ -4,7 +4,7 @@
  * output pixel) before its GEMM; its ConvTranspose runs the GEMM on the input as is and then
  * scatters O·KH·KW columns per pixel (col2im). With O < C the second moves far less memory:
  * the conv VAE's 32 → 1 output layer (3×3, 28×28, batch 128) expands 288 values per pixel as a
- * Conv and 9 as a ConvTranspose: 10.1 → 3.0 ms of CPU per call (bench/conv-as-transposed.mjs).
+ * Conv and 9 as a ConvTranspose: 10.1 → 3.0 ms of CPU per call (bench/conv-as-transposed-speed.mjs).
  *
  * For stride 1, dilation 1, group 1 and pads p ≤ K − 1 per side (per axis; ONNX semantics):
  *   Conv(x, W, b; pads p)[o] = b + Σ_k x[o − p + k]·W[k]

@@ -3,7 +3,7 @@
 // rewrites it into (src/onnx/conv-as-transposed.ts: a GEMM on the input, then col2im of O·K²
 // values per pixel). Batch 128, 3×3, pads 1; CPU ms per call (process CPU, all threads) and
 // wall ms, medians over interleaved rounds; checks that both agree.
-// Usage: node bench/conv-as-transposed.mjs [--threads 1] [--rounds 7] [--calls 5]
+// Usage: node bench/conv-as-transposed-speed.mjs [--threads 1] [--rounds 7] [--calls 5]
 import { parseArgs } from 'node:util';
 import { compareVariants } from './op-variants.mjs';
 
