@@ -25,8 +25,8 @@ export type DataChoice = { readonly kind: 'digits'; readonly limit: number } | {
 
 export type ToWorker =
   /** Start onnxruntime-web (seconds: its wasm compiles and its threads start) while the user is still choosing. */
-  | { readonly type: 'warm'; readonly pageUrl: string; readonly threads: number }
-  | { readonly type: 'start'; readonly settings: TabSettings; readonly data: DataChoice; readonly pageUrl: string; readonly threads: number }
+  | { readonly type: 'warm'; readonly pageUrl: string; readonly threads: number | undefined }
+  | { readonly type: 'start'; readonly settings: TabSettings; readonly data: DataChoice; readonly pageUrl: string; readonly threads: number | undefined }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | { readonly type: 'stop' };

@@ -96,8 +96,8 @@ let controls: Controls | undefined;
  * Its first session pays for compiling the wasm runtime and starting its threads (about 6 s on a
  * busy 2-core machine, whatever the model), so `warm` opens a one-node session early.
  */
-function webBackend(pageUrl: string, threads: number): Promise<WebBackend> {
-  backend ??= createWebBackend({ wasmPaths: new URL('ort/', pageUrl).href, threads }).then(async (b) => {
+function webBackend(pageUrl: string, threads: number | undefined): Promise<WebBackend> {
+  backend ??= createWebBackend({ wasmPaths: new URL('ort/', pageUrl).href, ...(threads !== undefined && { threads }) }).then(async (b) => {
     const g = new Graph();
     const warm = await Program.compile('warm-up', { y: ops.relu(g.input('x', [1])) }, { backend: b });
     await warm.release();
@@ -153,7 +153,7 @@ function rowsOf(ds: Dataset, n: number): Rows {
   return { n, shape: [...ds.sampleShape], values: ds.x.slice(0, n * d) };
 }
 
-async function train(settings: TabSettings, data: DataChoice, pageUrl: string, threads: number, c: Controls): Promise<void> {
+async function train(settings: TabSettings, data: DataChoice, pageUrl: string, threads: number | undefined, c: Controls): Promise<void> {
   let trainer: Trainer | undefined;
   let codec: Codec | undefined;
   /** The last position that can be saved: an epoch's end, or (after a stop) the step it stopped at. */
