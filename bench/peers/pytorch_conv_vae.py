@@ -26,8 +26,6 @@ peak RSS, last-epoch train terms.
 
 import argparse
 import copy
-import ctypes
-import gzip
 import json
 import os
 import resource
@@ -36,10 +34,12 @@ import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
+
+# The loss, OpenBLAS pinning, IDX reading and optimizer step of the dense VAE peer (this folder).
+from pytorch_vae import configure_openblas, load_idx_images, loss_terms, train_step  # noqa: E402
 
 DEFAULT_DATA_DIR = "/usr/share/datasets/fashion-mnist"
 
@@ -68,43 +68,12 @@ class ConvVAE(nn.Module):
         return logits, mu, logvar
 
 
-def loss_terms(logits, x, mu, logvar):
-    n = x.shape[0]
-    recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / n
-    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / n
-    return recon + kl, recon, kl
-
-
-def configure_openblas(threads):
-    try:
-        lib = ctypes.CDLL("libopenblas.so.0")
-        lib.openblas_get_corename.restype = ctypes.c_char_p
-        lib.openblas_set_num_threads(ctypes.c_int(threads))
-        return {"core": lib.openblas_get_corename().decode(), "threads": lib.openblas_get_num_threads(),
-                "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
-    except (OSError, AttributeError):
-        return None
-
-
 def load_train(args):
     if args.data == "random":
         g = torch.Generator().manual_seed(args.seed + 1000)
         return torch.rand(args.limit or 10240, 1, 28, 28, generator=g)
-    with gzip.open(os.path.join(args.data_dir, "train-images-idx3-ubyte.gz"), "rb") as f:
-        raw = f.read()
-    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    if args.limit:
-        pixels = pixels[:args.limit]
-    return torch.from_numpy(pixels.astype(np.float32) / np.float32(255.0))
-
-
-def train_step(model, opt, xb):
-    opt.zero_grad(set_to_none=True)
-    logits, mu, logvar = model(xb)
-    loss, recon, kl = loss_terms(logits, xb, mu, logvar)
-    loss.backward()
-    opt.step()
-    return loss, recon, kl
+    pixels = load_idx_images(os.path.join(args.data_dir, "train-images-idx3-ubyte.gz"), args.limit)
+    return torch.from_numpy(pixels.reshape(-1, 1, 28, 28))
 
 
 def main(argv):
