@@ -5,14 +5,11 @@
 // interleaved rounds; checks that both agree.
 // Usage: node bench/nchwc-conv.mjs [--threads 1] [--rounds 7] [--calls 5]
 import { parseArgs } from 'node:util';
-import { compareVariants } from './op-variants.mjs';
+import { compareVariants, convVariant } from './op-variants.mjs';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, rounds: { type: 'string', default: '7' }, calls: { type: 'string', default: '5' } } });
 const dist = new URL('../dist/', import.meta.url);
-const { Graph } = await import(new URL('graph/graph.js', dist));
-const { conv } = await import(new URL('graph/spatial.js', dist));
-const { Program } = await import(new URL('runtime/program.js', dist));
-const { nodeBackend: backend, Tensor } = await import(new URL('runtime/node.js', dist));
+const { nodeBackend: backend } = await import(new URL('runtime/node.js', dist));
 
 const N = 128;
 const { nchwcBlockSize } = await import(new URL('train/programs.js', dist));
@@ -23,20 +20,8 @@ const layers = [
   { name: 'convT1 x̄: 64→64, 14² → 7²', c: 64, o: 64, h: 14 },
   { name: 'convT2 x̄: 32→64, 28² → 14²', c: 32, o: 64, h: 28 },
 ];
-const rnd = (n, s = 1) => Float32Array.from({ length: n }, () => (Math.random() - 0.5) * s);
 
-async function build(layer, blocked) {
-  const g = new Graph();
-  const x = g.input('x', [N, layer.c, layer.h, layer.h]);
-  const out = conv(x, g.input('w', [layer.o, layer.c, 3, 3]), g.input('b', [layer.o]), { strides: 2, padding: 1 });
-  const p = await Program.compile(`${layer.name}`, { out }, { threads: Number(values.threads), nchwcBlock: blocked ? block : 0, backend });
-  const feeds = {
-    x: new Tensor('float32', rnd(N * layer.c * layer.h * layer.h), [N, layer.c, layer.h, layer.h]),
-    w: new Tensor('float32', rnd(layer.c * layer.o * 9, 0.2), [layer.o, layer.c, 3, 3]),
-    b: new Tensor('float32', rnd(layer.o), [layer.o]),
-  };
-  return { p, feeds };
-}
+const build = (layer, emit) => convVariant(layer, { n: N, strides: 2, threads: Number(values.threads), emit });
 
 const opts = { rounds: Number(values.rounds), calls: Number(values.calls), tolerance: 1e-4 };
-for (const layer of layers) await compareVariants(layer.name, { Conv: await build(layer, false), NCHWc: await build(layer, true) }, opts);
+for (const layer of layers) await compareVariants(layer.name, { Conv: await build(layer, {}), NCHWc: await build(layer, { nchwcBlock: block }) }, opts);

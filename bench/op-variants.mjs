@@ -2,7 +2,33 @@
 // computation, checked to agree, then timed in interleaved rounds. Each figure is CPU ms per call
 // (process CPU, all threads: it repeats within a few % on a loaded machine) and wall ms per call,
 // medians over rounds. Variants are `{ p: Program, feeds }`; the first is the reference, and every
-// variant is run on the reference's feeds for the check.
+// variant is run on the reference's feeds for the check. Needs dist/ (npx tsc -p tsconfig.json).
+
+const dist = new URL('../dist/', import.meta.url);
+const { Graph } = await import(new URL('graph/graph.js', dist));
+const { conv } = await import(new URL('graph/spatial.js', dist));
+const { Program } = await import(new URL('runtime/program.js', dist));
+const { nodeBackend, Tensor } = await import(new URL('runtime/node.js', dist));
+
+const rnd = (n, s = 1) => Float32Array.from({ length: n }, () => (Math.random() - 0.5) * s);
+
+/**
+ * One 3×3, pad-1 Conv of `layer` ({ name, c → o channels, h×h input }) at batch `n` with weights
+ * and bias as graph inputs (as in a training step), compiled on the node back end with the
+ * emission options `emit` (e.g. `{ convAsTransposed: true }` or `{ nchwcBlock: 8 }`), and random feeds.
+ */
+export async function convVariant(layer, { n, strides, threads, emit }) {
+  const g = new Graph();
+  const x = g.input('x', [n, layer.c, layer.h, layer.h]);
+  const out = conv(x, g.input('w', [layer.o, layer.c, 3, 3]), g.input('b', [layer.o]), { strides, padding: 1 });
+  const p = await Program.compile(layer.name, { out }, { threads, backend: nodeBackend, ...emit });
+  const feeds = {
+    x: new Tensor('float32', rnd(n * layer.c * layer.h * layer.h), [n, layer.c, layer.h, layer.h]),
+    w: new Tensor('float32', rnd(layer.c * layer.o * 9, 0.2), [layer.o, layer.c, 3, 3]),
+    b: new Tensor('float32', rnd(layer.o), [layer.o]),
+  };
+  return { p, feeds };
+}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cpuMs = () => {
