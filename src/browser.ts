@@ -46,7 +46,7 @@ export type { Dataset, Split } from './data/dataset.js';
 export { sampleSize } from './data/dataset.js';
 export { DataError } from './data/errors.js';
 export { UsageError } from './errors.js';
-export { bytesToUnit, splitPermuted, splitTail, subset, takeRows, validateFinite } from './data/ops.js';
+export { bytesToUnit, seededSplit, SINGLE_FILE_TEST_FRACTION, splitTail, subset, takeRows, validateFinite } from './data/ops.js';
 export { applyStandardize, binarizeStatic, fitStandardize, type StandardizeStats } from './data/transforms.js';
 
 export { buildCodecGraphs, Codec, TensorStore, type ParamSource } from './latent/codec.js';

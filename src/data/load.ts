@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { Rng } from '../nn/rng.js';
 import type { Dataset, Split } from './dataset.js';
 import { loadCsv } from './csv.js';
 import { DataError } from './errors.js';
@@ -8,10 +7,10 @@ import { DEFAULT_FASHION_MNIST_DIR, loadFashionMnist, loadIdxDir } from './idx.j
 import { loadBundledMnist } from './mnist.js';
 import { hasTrainTestFolders, loadImageFolder, loadImageFolderSplit } from './images.js';
 import { loadNpy } from './npy.js';
-import { checkClassCount, splitPermuted, splitTail, subset, validateFinite } from './ops.js';
+import { checkClassCount, seededSplit, SINGLE_FILE_TEST_FRACTION, splitTail, subset, validateFinite } from './ops.js';
 
 export { DataError } from './errors.js';
-export { subset, takeRows, sliceRows, splitTail, splitPermuted, validateFinite } from './ops.js';
+export { subset, takeRows, sliceRows, splitTail, splitPermuted, seededSplit, SINGLE_FILE_TEST_FRACTION, validateFinite } from './ops.js';
 
 /** Options for {@link loadData}. */
 export interface LoadDataOptions {
@@ -34,8 +33,6 @@ export interface LoadDataOptions {
   readonly splitSeed?: number | null;
 }
 
-/** Default fraction of rows that data without its own test set puts in the test split. */
-export const SINGLE_FILE_TEST_FRACTION = 0.1;
 
 /** How the train/test split of a dataset came about. */
 export type SplitSource = 'fixed' | 'shuffled' | 'tail';
@@ -72,7 +69,7 @@ export function loadDataWithSource(spec: string, opts: LoadDataOptions = {}): { 
     checkClassCount(ds);
     return splitSeed === null
       ? { split: splitTail(ds, testFraction), source: 'tail' }
-      : { split: splitPermuted(ds, testFraction, new Rng(`${splitSeed}:split`).permutation(ds.n)), source: 'shuffled' };
+      : { split: seededSplit(ds, testFraction, splitSeed), source: 'shuffled' };
   };
   let result: { split: Split; source: SplitSource };
   if (spec === 'mnist') {

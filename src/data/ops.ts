@@ -1,5 +1,6 @@
 import { type Dataset, sampleSize } from './dataset.js';
 import { DataError } from './errors.js';
+import { Rng } from '../nn/rng.js';
 
 /**
  * Most classes a labelled dataset may have. Labels are class ids 0..K−1 and K = max label + 1
@@ -118,6 +119,17 @@ export function splitPermuted(ds: Dataset, testFraction: number, permutation: In
     train: takeRows(ds, permutation.subarray(nTest), `${ds.name} [train]`),
     test: takeRows(ds, permutation.subarray(0, nTest), `${ds.name} [test]`),
   };
+}
+
+/** Default fraction of rows that data without its own test set puts in the test split. */
+export const SINGLE_FILE_TEST_FRACTION = 0.1;
+
+/**
+ * The seeded train/test split of data without its own test set, as `latentkit train` and the
+ * browser's Train tab make it: {@link splitPermuted} by `new Rng(`${splitSeed}:split`).permutation(n)`.
+ */
+export function seededSplit(ds: Dataset, testFraction: number, splitSeed: number): { train: Dataset; test: Dataset } {
+  return splitPermuted(ds, testFraction, new Rng(`${splitSeed}:split`).permutation(ds.n));
 }
 
 /** Test rows of a single-dataset split: `max(1, floor(n * testFraction))`, at most n − 1. */

@@ -22,7 +22,6 @@ import {
   type Dataset,
   type EpochResult,
   getFamily,
-  Rng,
   type Split,
   subset,
   Trainer,
@@ -33,7 +32,8 @@ import {
   modelForData,
   ops,
   Program,
-  splitPermuted,
+  seededSplit,
+  SINGLE_FILE_TEST_FRACTION,
   stageTrainer,
 } from '../../../src/browser.js';
 import { ZodError } from 'zod';
@@ -55,8 +55,6 @@ const RECON_ROWS = 8;
 const MAP_ROWS = 1000;
 /** Progress messages at most this often (ms). */
 const PROGRESS_EVERY_MS = 100;
-/** Share of a dropped file's rows that becomes the test split, as `latentkit train` splits one file (data/load.ts). */
-const TEST_FRACTION = 0.1;
 
 /** The user's controls, read between chained calls. */
 class Controls {
@@ -133,7 +131,7 @@ async function loadSplit(data: DataChoice, pageUrl: string, seed: number): Promi
     return { split: { train: limit < train.n ? subset(train, limit) : train, test }, spec: { spec: 'mnist', ...(limit < train.n && { limit }), splitSeed: seed } };
   }
   const ds = data.dataset;
-  return { split: splitPermuted(ds, TEST_FRACTION, new Rng(`${seed}:split`).permutation(ds.n)), spec: { spec: ds.name, splitSeed: seed, testFraction: TEST_FRACTION } };
+  return { split: seededSplit(ds, SINGLE_FILE_TEST_FRACTION, seed), spec: { spec: ds.name, splitSeed: seed, testFraction: SINGLE_FILE_TEST_FRACTION } };
 }
 
 /** The model as `latentkit train` configures it for this data (models/for-data.ts); a setting its schema refuses is one line. */
