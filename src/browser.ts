@@ -59,6 +59,9 @@ export { Graph } from './graph/graph.js';
 export * as ops from './graph/ops.js';
 export { emitModel } from './onnx/emit.js';
 
+// A run's training settings as config.json records them, and the Trainer options they make.
+export { DEFAULT_TRAIN, trainerSettingsFor, trainSettingsSchema, type TrainSettings } from './workflow/train-settings.js';
+
 // Portable jobs that live beside the Node ones in workflow/: the stacked AE's stage trainer and the mixture prior fitted to a model's codes.
 export { stageTrainer } from './workflow/stage-trainer.js';
 export { fitCodeMixture } from './workflow/prior-codes.js';

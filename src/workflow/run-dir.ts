@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { trainSettingsSchema } from './train-settings.js';
 import { STD_FLOOR, type StandardizeStats } from '../data/transforms.js';
 import { UsageError } from '../errors.js';
 import { type FamilyConfig, MODEL_FAMILIES } from '../models/registry.js';
@@ -31,20 +32,6 @@ export const REPORT_FILE = 'report.html';
 export const PROBE_FILE = 'probe.json';
 /** The folder of `latentkit explore`'s cached bundles (explore-run.ts). */
 export const EXPLORE_CACHE = 'explore';
-
-export const trainSettingsSchema = z
-  .object({
-    epochs: z.number().int().positive(),
-    batchSize: z.number().int().positive(),
-    lr: z.number().positive({ error: (i) => `must be positive (got ${String(i.input)})` }),
-    optimizer: z.enum(['adam', 'adamw', 'sgd']),
-    weightDecay: z.number().nonnegative().default(0),
-    momentum: z.number().min(0).max(1).default(0.9),
-    lrSchedule: z.enum(['constant', 'cosine']),
-    seed: z.number().int().nonnegative(),
-  })
-  .strict();
-export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 
 /**
  * The data of a run. Every field but `spec` is optional, so config.json files written before a
@@ -83,6 +70,9 @@ export const runConfigSchema = z
   })
   .strict();
 export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** The training settings' schema lives in train-settings.ts (portable); re-exported for the run's other readers. */
+export { trainSettingsSchema, type TrainSettings } from './train-settings.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

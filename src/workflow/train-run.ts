@@ -18,13 +18,16 @@ import { stageTrainer } from './stage-trainer.js';
 import { loadRunData } from './run-data.js';
 import type { AutoencoderModel } from '../models/types.js';
 import { CHECKPOINT_FILE, restoreState } from '../train/checkpoint.js';
-import { constantLr, cosineLr, DivergedError, type EpochResult, type MidEpochCheckpoints, type StepEvent, type TermValues, Trainer, type TrainerOptions, type TrainerProgress } from '../train/trainer.js';
+import { DivergedError, type EpochResult, type MidEpochCheckpoints, type StepEvent, type TermValues, Trainer, type TrainerOptions, type TrainerProgress } from '../train/trainer.js';
 import { imageLayout } from '../viz/image-layout.js';
 import { nodeBackend } from '../runtime/node.js';
 import { writeRunPictures } from './run-pictures.js';
 import type { RunLock } from './run-lock.js';
 import { checkTrainingMemory } from './training-memory-check.js';
-import { type DataSettings, type RunConfig, RunDir, type TrainSettings, trainSettingsSchema } from './run-dir.js';
+import { type DataSettings, type RunConfig, RunDir } from './run-dir.js';
+import { DEFAULT_TRAIN, trainerSettingsFor, type TrainSettings, trainSettingsSchema } from './train-settings.js';
+
+export { DEFAULT_TRAIN } from './train-settings.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const VERSION = pkg.version;
@@ -76,16 +79,6 @@ export interface TrainSummary {
  */
 export const STREAM_CHECKPOINT_EVERY = 10_000;
 
-export const DEFAULT_TRAIN: TrainSettings = {
-  epochs: 10,
-  batchSize: 128,
-  lr: 1e-3,
-  optimizer: 'adam',
-  weightDecay: 0,
-  momentum: 0.9,
-  lrSchedule: 'constant',
-  seed: 0,
-};
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -203,13 +196,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainSummary> {
   const t = config.train;
 
   const trainerOptions: TrainerOptions = {
-    batchSize: t.batchSize,
-    seed: t.seed,
+    ...trainerSettingsFor(t, config.data.binarize === 'dynamic'),
     backend: nodeBackend,
     threads: opts.threads,
-    lrSchedule: t.lrSchedule === 'cosine' ? cosineLr : constantLr,
-    optimizer: { kind: t.optimizer, lr: t.lr, weightDecay: t.weightDecay, momentum: t.optimizer === 'sgd' ? t.momentum : undefined },
-    dynamicBinarize: config.data.binarize === 'dynamic',
   };
   // A model too big for this machine is refused here, before any pretraining or compilation.
   checkTrainingMemory(model, modelConfig, trainerOptions.optimizer, Math.min(t.batchSize, split.train.n));

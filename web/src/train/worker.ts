@@ -17,13 +17,15 @@
 import {
   type AutoencoderModel,
   Codec,
-  constantLr,
   createWebBackend,
+  DEFAULT_TRAIN,
   type Dataset,
   type EpochResult,
   getFamily,
   type Split,
   subset,
+  trainerSettingsFor,
+  trainSettingsSchema,
   Trainer,
   type TrainerOptions,
   type TrainerProgress,
@@ -163,18 +165,13 @@ async function train(settings: TabSettings, data: DataChoice, pageUrl: string, t
     post({ type: 'runtime', threads: runtime.threads, crossOriginIsolated: runtime.crossOriginIsolated, note: runtime.threadsNote ?? null });
     const { split, spec } = await loadSplit(data, pageUrl, settings.seed);
     const { model, config } = modelFor(settings, split.train);
-    const options: TrainerOptions = {
-      backend: runtime,
-      batchSize: settings.batchSize,
-      seed: settings.seed,
-      lrSchedule: constantLr,
-      optimizer: { kind: 'adam', lr: settings.lr, weightDecay: 0 },
-      dynamicBinarize: false,
-    };
+    // `latentkit train`'s settings (Adam, constant rate) with the tab's epochs, batch, rate and seed.
+    const train = trainSettingsSchema.parse({ ...DEFAULT_TRAIN, epochs: settings.epochs, batchSize: settings.batchSize, lr: settings.lr, seed: settings.seed });
+    const options: TrainerOptions = { backend: runtime, ...trainerSettingsFor(train, false) };
     record = {
       config: {
         model: config,
-        train: { epochs: settings.epochs, batchSize: settings.batchSize, lr: settings.lr, optimizer: 'adam', weightDecay: 0, momentum: 0.9, lrSchedule: 'constant', seed: settings.seed },
+        train,
         data: spec,
       },
       family: model.family,
