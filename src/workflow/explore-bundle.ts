@@ -18,7 +18,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { basename, dirname, join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { UsageError } from '../errors.js';
-import { unitVariances } from '../latent/active-units.js';
 import { gatherRows } from '../latent/code-stats.js';
 import { Pca } from '../latent/pca.js';
 import { project2d, type ProjectionMethod } from '../latent/projection.js';
@@ -29,7 +28,7 @@ import { EXPLORE_FORMAT, type ExploreImage, type ExploreManifest, type ExplorePr
 import { openLatent, type LatentContext, type LatentOptions } from './latent-context.js';
 import { CONFIG_FILE, METRICS_FILE, readRunConfig } from './run-dir.js';
 import { readRunPreprocess } from './run-data.js';
-import { MIXTURE_MAX_CODES, pagePrior, thumbnailBytes } from './explore-pieces.js';
+import { labelNamesFor, MIXTURE_MAX_CODES, pagePrior, sliderDims, thumbnailBytes } from './explore-pieces.js';
 import { fitCodeMixture } from './prior-codes.js';
 import { VERSION } from './train-run.js';
 
@@ -212,12 +211,7 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
       writeFileSync(join(staging, 'thumbs.u8'), Buffer.concat(chunks));
     }
 
-    const variance = unitVariances(pointCodes, m, k);
-    const mean = new Float64Array(k);
-    for (let i = 0; i < m; i++) for (let d = 0; d < k; d++) mean[d]! += pointCodes[i * k + d]! / m;
-    const order = Array.from({ length: k }, (_, d) => d).sort((a, b) => variance[b]! - variance[a]! || a - b);
-    const labelCount = Math.max(model.numClasses, labels ? labels.reduce((a, l) => Math.max(a, l + 1), 0) : 0);
-    const labelNames = Array.from({ length: labelCount }, (_, l) => parts[0]!.classNames?.[l] ?? String(l));
+    const labelNames = labelNamesFor(model.numClasses, labels, parts[0]!.classNames);
 
     opts.onProgress?.(0, 1, 'prior');
     const { prior, files: priorFiles } = await pagePrior(ctx.codec, ctx.run.config.model, source.seed);
@@ -243,7 +237,7 @@ async function writeBundleFiles(opts: ExploreBundleOptions, source: BundleSource
       points: { count: m, split: source.split, method: projection.method, codes: 'codes.f32', xy: 'map.f32', labels: labels ? 'labels.i32' : null, thumbnails: image ? 'thumbs.u8' : null },
       plane,
       labelNames,
-      dims: { order, mean: Array.from(mean), std: Array.from(variance, (v) => Math.sqrt(v)) },
+      dims: sliderDims(pointCodes, m, k),
       prior,
       mixture,
       config: ctx.run.config as unknown as Record<string, unknown>,

@@ -4,10 +4,11 @@
  * the thumbnails' display bytes, the prior the page samples, and the mixture's row budget.
  * Portable: no Node module, so the page bundles it.
  */
+import { unitVariances } from '../latent/active-units.js';
 import type { Codec } from '../latent/codec.js';
 import { getFamily } from '../models/registry.js';
 import { Rng } from '../nn/rng.js';
-import type { ExploreImage, ExplorePreprocess, ExplorePrior } from './explore-manifest.js';
+import type { ExploreImage, ExploreManifest, ExplorePreprocess, ExplorePrior } from './explore-manifest.js';
 
 /** Codes drawn from the model's prior graph for the page (kind `draws`). */
 export const PRIOR_DRAWS = 2048;
@@ -58,6 +59,24 @@ export async function pagePrior(codec: Codec, config: Readonly<Record<string, un
   const files: Record<string, Uint8Array> = { 'prior.f32': bytesOf(z) };
   if (labels) files['prior-labels.i32'] = bytesOf(labels);
   return { prior: { kind: 'draws', file: 'prior.f32', count: PRIOR_DRAWS, labels: labels ? 'prior-labels.i32' : null }, files };
+}
+
+/**
+ * The sliders' dimensions for `m` codes of width `k`: ordered by activity Var(code) (most active
+ * first, ties by index), with each dimension's mean and standard deviation over the codes.
+ */
+export function sliderDims(codes: Float32Array, m: number, k: number): ExploreManifest['dims'] {
+  const variance = unitVariances(codes, m, k);
+  const mean = new Float64Array(k);
+  for (let i = 0; i < m; i++) for (let d = 0; d < k; d++) mean[d]! += codes[i * k + d]! / m;
+  const order = Array.from({ length: k }, (_, d) => d).sort((a, b) => variance[b]! - variance[a]! || a - b);
+  return { order, mean: Array.from(mean), std: Array.from(variance, (v) => Math.sqrt(v)) };
+}
+
+/** A name per class: the model's classes or, if more, those the labels show; the data's class names, else the ids. */
+export function labelNamesFor(numClasses: number, labels: Int32Array | null, classNames: readonly string[] | undefined): string[] {
+  const count = Math.max(numClasses, labels ? labels.reduce((a, l) => Math.max(a, l + 1), 0) : 0);
+  return Array.from({ length: count }, (_, l) => classNames?.[l] ?? String(l));
 }
 
 function bytesOf(a: Float32Array | Int32Array): Uint8Array {

@@ -13,8 +13,8 @@
  */
 import type { Dataset } from '../../../src/data/dataset.js';
 import type { Codec } from '../../../src/latent/codec.js';
-import { fitCodeMixture, unitVariances } from '../../../src/browser.js';
-import { MIXTURE_MAX_CODES, pagePrior, thumbnailBytes } from '../../../src/workflow/explore-pieces.js';
+import { fitCodeMixture } from '../../../src/browser.js';
+import { labelNamesFor, MIXTURE_MAX_CODES, pagePrior, sliderDims, thumbnailBytes } from '../../../src/workflow/explore-pieces.js';
 import { EXPLORE_FORMAT, type ExploreImage, type ExploreManifest } from '../../../src/workflow/explore-manifest.js';
 import { version } from '../../../package.json';
 import { mapOf } from './latent-map.js';
@@ -62,12 +62,7 @@ export async function exploreFiles(input: ExploreFilesInput): Promise<Record<str
   if (labels) files['labels.i32'] = bytes(labels);
   if (image) files['thumbs.u8'] = thumbnailBytes(test.x, Int32Array.from({ length: n }, (_, i) => i), image, {});
 
-  const variance = unitVariances(codes, n, k);
-  const mean = new Float64Array(k);
-  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) mean[j]! += codes[i * k + j]! / n;
-  const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => variance[b]! - variance[a]! || a - b);
-  const labelCount = Math.max(model.numClasses, labels ? labels.reduce((a, l) => Math.max(a, l + 1), 0) : 0);
-  const labelNames = Array.from({ length: labelCount }, (_, l) => test.classNames?.[l] ?? String(l));
+  const labelNames = labelNamesFor(model.numClasses, labels, test.classNames);
 
   const { prior, files: priorFiles } = await pagePrior(codec, { ...input.config, family: model.family }, seed);
   Object.assign(files, priorFiles);
@@ -89,7 +84,7 @@ export async function exploreFiles(input: ExploreFilesInput): Promise<Record<str
     points: { count: n, split: 'test', method: map.method, codes: 'codes.f32', xy: 'map.f32', labels: labels ? 'labels.i32' : null, thumbnails: image ? 'thumbs.u8' : null },
     plane: map.plane,
     labelNames,
-    dims: { order, mean: Array.from(mean), std: Array.from(variance, (v) => Math.sqrt(v)) },
+    dims: sliderDims(codes, n, k),
     prior,
     mixture,
     config: input.config,
