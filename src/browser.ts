@@ -49,7 +49,7 @@ export { UsageError } from './errors.js';
 export { bytesToUnit, seededSplit, SINGLE_FILE_TEST_FRACTION, splitTail, subset, takeRows, validateFinite } from './data/ops.js';
 export { applyStandardize, binarizeStatic, fitStandardize, type StandardizeStats } from './data/transforms.js';
 
-export { buildCodecGraphs, Codec, TensorStore, type ParamSource } from './latent/codec.js';
+export { buildCodecGraphs, Codec, emitCodecModels, TensorStore, type ParamSource } from './latent/codec.js';
 export { unitVariances } from './latent/active-units.js';
 export { topEigen } from './latent/top-eigen.js';
 export { Pca } from './latent/pca.js';

@@ -8,6 +8,7 @@ import type { AutoencoderModel } from '../models/types.js';
 import { UsageError } from '../errors.js';
 import { Builder, fillNoise, type NoiseSpec } from '../nn/builder.js';
 import type { Rng } from '../nn/rng.js';
+import { emitModel } from '../onnx/emit.js';
 import { Program, type RuntimeBackend, type RuntimeOptions, type Tensor } from '../runtime/program.js';
 
 /**
@@ -163,6 +164,21 @@ export function buildCodecGraphs(model: AutoencoderModel): { encode: Record<stri
   const z = gd.input('z', ['B', model.latentDim]);
   const yd = model.numClasses > 0 ? gd.input('y', ['B', model.numClasses]) : undefined;
   return { encode: { ...codes }, decode: { xhat: model.decode(bd, z, yd) } };
+}
+
+/**
+ * `encoder.onnx` and `decoder.onnx` of a model (graphs of {@link buildCodecGraphs}) with the
+ * weights and model state of `bake` as initializers and `latentkit` version metadata: what
+ * `latentkit export` writes and what the Train tab hands the explorer.
+ */
+export function emitCodecModels(model: AutoencoderModel, bake: ReadonlyMap<string, Float32Array>, version: string): { encoder: Uint8Array; decoder: Uint8Array; graphs: ReturnType<typeof buildCodecGraphs> } {
+  const graphs = buildCodecGraphs(model);
+  const metadata = { latentkit: version, family: model.family };
+  return {
+    encoder: emitModel(graphs.encode, { name: `${model.family}.encoder`, bake, metadata }),
+    decoder: emitModel(graphs.decode, { name: `${model.family}.decoder`, bake, metadata }),
+    graphs,
+  };
 }
 
 /** The model's prior as a graph: noise inputs (filled per batch) → z [B, latent]. */

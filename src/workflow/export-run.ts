@@ -12,8 +12,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Value } from '../graph/graph.js';
-import { buildCodecGraphs } from '../latent/codec.js';
-import { emitModel, inputsUsedBy, OPSET } from '../onnx/emit.js';
+import { emitCodecModels } from '../latent/codec.js';
+import { inputsUsedBy, OPSET } from '../onnx/emit.js';
 import { writeFileAtomic } from '../persist/atomic.js';
 import { loadRun } from './load-run.js';
 import { checkOutputDir } from './output-paths.js';
@@ -32,12 +32,11 @@ export async function exportRun(dir: string, out = join(dir, 'export')): Promise
   const { model } = run;
   const preprocess = describePreprocess(readRunPreprocess(dir, run.config.data));
   const bake = new Map(run.params.specs.map((s) => [s.name, run.params.get(s.name)]));
-  const graphs = buildCodecGraphs(model);
-  const metadata = { latentkit: VERSION, family: model.family };
+  const { encoder, decoder, graphs } = emitCodecModels(model, bake, VERSION);
   mkdirSync(out, { recursive: true });
   const labelInput = (graph: Record<string, Value>) => (inputsUsedBy(graph).includes('y') ? [{ name: 'y', shape: ['B', model.numClasses] }] : []);
-  writeFileAtomic(join(out, 'encoder.onnx'), emitModel(graphs.encode, { name: `${model.family}.encoder`, bake, metadata }));
-  writeFileAtomic(join(out, 'decoder.onnx'), emitModel(graphs.decode, { name: `${model.family}.decoder`, bake, metadata }));
+  writeFileAtomic(join(out, 'encoder.onnx'), encoder);
+  writeFileAtomic(join(out, 'decoder.onnx'), decoder);
   const description = {
     latentkit: VERSION,
     opset: OPSET,

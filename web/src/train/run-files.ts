@@ -11,7 +11,7 @@
  * and the encoder/decoder with the trained weights baked in, as `latentkit export` builds them
  * (workflow/export-run.ts), for the explorer's other tabs.
  */
-import { type AutoencoderModel, buildCodecGraphs, CHECKPOINT_FILE, emitModel, encodeCheckpoint, STATE_FILE, stateMirrorText, type TermValues, type TrainerProgress } from '../../../src/browser.js';
+import { type AutoencoderModel, CHECKPOINT_FILE, emitCodecModels, encodeCheckpoint, STATE_FILE, stateMirrorText, type TermValues, type TrainerProgress } from '../../../src/browser.js';
 // What `latentkit export` builds (workflow/export-run.ts): the codec graphs, emitted with the weights baked in.
 import { version } from '../../../package.json';
 import type { ExportedModel } from './protocol.js';
@@ -52,12 +52,6 @@ export async function runFiles(record: RunRecord, progress: TrainerProgress, sta
 
 /** The encoder (x → codes) and decoder (z → xhat) ONNX models with `state`'s weights as initializers. */
 export function exportModel(model: AutoencoderModel, state: StateSnapshot): ExportedModel {
-  const bake = new Map(Object.entries(state).map(([name, t]) => [name, t.data]));
-  const graphs = buildCodecGraphs(model);
-  const metadata = { latentkit: version, family: model.family };
-  return {
-    encoder: emitModel(graphs.encode, { name: `${model.family}.encoder`, bake, metadata }),
-    decoder: emitModel(graphs.decode, { name: `${model.family}.decoder`, bake, metadata }),
-    code: 'mu' in graphs.encode ? 'mu' : 'z',
-  };
+  const { encoder, decoder, graphs } = emitCodecModels(model, new Map(Object.entries(state).map(([name, t]) => [name, t.data])), version);
+  return { encoder, decoder, code: 'mu' in graphs.encode ? 'mu' : 'z' };
 }
